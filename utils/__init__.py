@@ -1,0 +1,14 @@
+"""The course library that every lesson imports.
+
+Modules:
+    reference  torch modules as the reference implementations, and weight conversion to the numpy layout
+    checks     assertions for test cells, with messages that name the likely mistake
+    mistakes   the catalogue of likely mistakes per graded function, computed with torch
+    plots      matplotlib drawings: cells, unrolled graphs, wirings, term bars, activation curves
+    widgets    the live-figure family: Explorer, TimelinePlayer, and the learner-call guard
+    explorers  the lesson widgets built from that family
+    data       small generated sequences
+    env        the one-line environment check
+
+No module here contains a numpy solution of a graded exercise: answers live only in source/.
+"""
