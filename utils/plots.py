@@ -6,6 +6,8 @@ Every function draws on an Axes it is given, so the same drawing serves a static
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -22,9 +24,18 @@ ACTIVATIONS = {
 }
 
 
+class NotebookFigure(Figure):
+    """A Figure that Jupyter shows as a PNG when it is a cell's value (no pyplot, no global state)."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=90)
+        return buffer.getvalue()
+
+
 def figure(width: float = 9.0, height: float = 3.0, nrows: int = 1, ncols: int = 1, **kwargs):
-    """A Figure (not registered with pyplot) and its axes array; Jupyter displays a Figure as a PNG."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+    """A NotebookFigure and its 2-D array of axes."""
+    fig = NotebookFigure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
     return fig, axes
 
@@ -51,14 +62,15 @@ def _blank(ax, xlim, ylim, title=None):
 
 def draw_rolled(ax, cell_label="RNN", title="rolled"):
     """One cell with its loop: the state it writes is the state it reads at the next step."""
-    _blank(ax, (-1.6, 1.6), (-1.5, 1.6), title)
+    _blank(ax, (-1.2, 2.4), (-1.5, 1.6), title)
     _box(ax, 0, 0, cell_label, CELL_COLOR, width=1.0, height=0.7)
     _box(ax, 0, -1.15, "$x_t$", INPUT_COLOR, width=0.6, height=0.4)
     _box(ax, 0, 1.25, "$y_t$", OUTPUT_COLOR, width=0.6, height=0.4)
     _arrow(ax, (0, -0.95), (0, -0.37))
     _arrow(ax, (0, 0.37), (0, 1.05))
-    _arrow(ax, (0.5, 0.1), (-0.5, 0.1), color="#3b7dd8", connection="arc3,rad=1.6")
-    ax.text(0, 0.75, "$h_{t-1}$", color="#3b7dd8", ha="center", fontsize=9)
+    # the loop: leaves the right side and comes back in, one step later
+    _arrow(ax, (0.5, 0.25), (0.5, -0.25), color="#3b7dd8", connection="arc3,rad=-2.2")
+    ax.text(1.65, 0, "$h_{t-1}$", color="#3b7dd8", ha="left", va="center", fontsize=9)
 
 
 def draw_unrolled(ax, steps, inputs=None, outputs=None, x0=0.0, cell_label="RNN", state_label="h",
