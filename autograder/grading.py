@@ -1,0 +1,45 @@
+"""Grading with nbgrader's own autograde, in a scratch course directory, and reading scores from its gradebook."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from autograder.course import ROOT, make_course, run_nbgrader
+
+
+def autograde(lesson: str, submissions: dict[str, Path], workdir: Path, root: Path = ROOT,
+              timeout: float | None = 1800) -> dict[str, dict[str, float]]:
+    """Grade each student's notebook file with `nbgrader autograde`; return {student: {grade_id: score}}.
+
+    The scratch course under `workdir` gets the lesson's source (so nbgrader knows the test cells), a
+    gradebook of its own, and submitted/<student>/<lesson>/<lesson>.ipynb for every submission.
+    """
+    course = make_course(workdir, [lesson], root)
+    run_nbgrader(["generate_assignment", lesson, "--force"], course)
+    for student, notebook in submissions.items():
+        target = course / "submitted" / student / lesson
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(notebook, target / f"{lesson}.ipynb")
+    run_nbgrader(["autograde", lesson, "--create", "--force"], course, timeout=timeout)
+    return scores(course, lesson, list(submissions))
+
+
+def scores(course: Path, lesson: str, students: list[str]) -> dict[str, dict[str, float]]:
+    """{student: {grade_id: score}} for one lesson, from the course's gradebook."""
+    result = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in students:
+            submission = gradebook.find_submission(lesson, student)
+            result[student] = {grade.name: float(grade.score) for notebook in submission.notebooks
+                               for grade in notebook.grades}
+    return result
+
+
+def max_scores(course: Path, lesson: str) -> dict[str, float]:
+    """{grade_id: points} of a lesson's graded cells, as recorded by generate_assignment."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assignment = gradebook.find_assignment(lesson)
+        return {cell.name: float(cell.max_score) for notebook in assignment.notebooks for cell in notebook.grade_cells}
