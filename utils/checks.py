@@ -62,7 +62,9 @@ def expect_close(actual, expected, what: str, mistakes: dict | None = None, rtol
 
 def expect_integer(actual, expected: int, what: str, mistakes: dict | None = None) -> None:
     """Assert `actual` is the integer `expected`; name a known mistake when it matches one."""
-    if isinstance(actual, bool) or not isinstance(actual, numbers.Integral):
+    if isinstance(actual, (bool, np.bool_)):
+        raise AssertionError(f"{what} returned {actual!r}; expected a whole number")
+    if not isinstance(actual, numbers.Integral):
         if isinstance(actual, numbers.Real) and float(actual).is_integer():
             actual = int(actual)
         else:

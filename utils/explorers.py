@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from utils import data, plots, reference
-from utils.widgets import LiveFigure, TimelinePlayer, call_learner, slider
 from utils.widgets import Explorer as _Explorer
+from utils.widgets import LiveFigure, TimelinePlayer, call_learner, slider
 
 
 class CellExplorer(_Explorer):

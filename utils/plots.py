@@ -119,6 +119,8 @@ WIRINGS = {
 
 def draw_wiring(ax, kind: str, steps: int = 4):
     """One of the four task wirings, drawn with the same unrolled cell."""
+    if kind not in WIRINGS:
+        raise ValueError(f"unknown wiring {kind!r}; choose one of {list(WIRINGS)}")
     _blank(ax, (-1.4, 1.4 * (steps + 2) + 0.2), (-1.5, 1.6), f"{kind}\n{WIRINGS[kind]}")
     if kind == "many-to-one":
         draw_unrolled(ax, steps, outputs=[steps - 1])
@@ -134,8 +136,6 @@ def draw_wiring(ax, kind: str, steps: int = 4):
         ax.text(last + 0.7, 0.14, "$c$", color="#b03a2e", ha="center", fontsize=9)
         draw_unrolled(ax, 3, inputs=[], x0=decoder_x, cell_label="dec", output_label="y", h0=False,
                       color="#f4d6e8")
-    else:
-        raise ValueError(f"unknown wiring {kind!r}; choose one of {list(WIRINGS)}")
 
 
 def draw_wirings():

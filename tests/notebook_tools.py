@@ -1,0 +1,55 @@
+"""Read lesson notebooks by nbgrader grade_id, swap solution cells, and run cells in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import nbformat
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def cells_by_id(notebook) -> dict[str, nbformat.NotebookNode]:
+    return {grade_id(cell): cell for cell in notebook.cells if grade_id(cell)}
+
+
+def solution_ids(notebook) -> list[str]:
+    return [grade_id(c) for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+
+
+def grading_cells_of(notebook, function: str) -> list[str]:
+    """grade_ids of the graded test cells of `function` (test_<function> and test_<function>_...)."""
+    return [grade_id(c) for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and (grade_id(c) == f"test_{function}" or grade_id(c).startswith(f"test_{function}_"))]
+
+
+def with_solutions(notebook, replacements: dict[str, str]):
+    """A copy of `notebook` whose solution cells named in `replacements` hold the given code."""
+    copy = nbformat.from_dict(notebook)
+    for cell in copy.cells:
+        if grade_id(cell) in replacements:
+            cell.source = replacements[grade_id(cell)]
+    return copy
+
+
+def run_cells(sources: list[str], namespace: dict | None = None) -> dict:
+    """exec each source in one namespace (like one kernel), stdout captured; exceptions propagate."""
+    namespace = {"__name__": "__lesson__"} if namespace is None else namespace
+    with contextlib.redirect_stdout(io.StringIO()):
+        for source in sources:
+            exec(compile(source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def solved_namespace(notebook) -> dict:
+    """The namespace after the setup cell and every solution cell of a source notebook have run."""
+    cells = cells_by_id(notebook)
+    return run_cells([cells["setup"].source] + [cells[g].source for g in solution_ids(notebook)])

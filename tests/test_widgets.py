@@ -1,0 +1,81 @@
+"""Every explorer: each control, moved programmatically, changes the picture; no callback raises; an
+unfinished or broken exercise gives one line of status instead of a traceback."""
+
+import numpy as np
+import pytest
+
+from utils import explorers
+
+EXPLORERS = [explorers.CellExplorer, explorers.SequencePlayer]
+
+
+def _other_value(control):
+    if hasattr(control, "options"):
+        return [option for option in control.options if option != control.value][0]
+    return control.max if control.value != control.max else control.min
+
+
+@pytest.mark.parametrize("explorer_class", EXPLORERS)
+def test_each_control_changes_the_figure(lesson01_solved, explorer_class):
+    explorer = explorer_class(lesson01_solved["rnn_cell_forward"])
+    explorer.widget  # first render
+    assert explorer.ready and explorer.status.value == ""
+    for name, control in explorer.controls.items():
+        before = explorer.live.image.value
+        explorer.set(**{name: _other_value(control)})
+        assert explorer.live.image.value != before, f"moving {name} did not change the figure"
+        assert explorer.ready and explorer.status.value == ""
+
+
+@pytest.mark.parametrize("explorer_class", EXPLORERS)
+def test_unimplemented_exercise_says_so_in_one_line(explorer_class):
+    def rnn_cell_forward(x_t, h_prev, W_x, W_h, b):
+        raise NotImplementedError()
+
+    explorer = explorer_class(rnn_cell_forward)
+    explorer.widget
+    for name, control in explorer.controls.items():
+        explorer.set(**{name: _other_value(control)})
+    assert not explorer.ready
+    assert "Implement rnn_cell_forward" in explorer.status.value and "\n" not in explorer.status.value
+    assert explorer.live.image.value  # the figure is still drawn
+
+
+@pytest.mark.parametrize("explorer_class", EXPLORERS)
+def test_broken_exercise_reports_the_error_and_recovers(explorer_class, lesson01_solved):
+    state = {"broken": True}
+
+    def rnn_cell_forward(x_t, h_prev, W_x, W_h, b):
+        if state["broken"]:
+            return np.zeros((7, 7))
+        return lesson01_solved["rnn_cell_forward"](x_t, h_prev, W_x, W_h, b)
+
+    explorer = explorer_class(rnn_cell_forward)
+    explorer.widget
+    assert not explorer.ready and "shape (7, 7)" in explorer.status.value
+    state["broken"] = False
+    explorer.set(**{name: _other_value(control) for name, control in list(explorer.controls.items())[-1:]})
+    assert explorer.ready and explorer.status.value == ""
+
+
+def test_cell_explorer_flags_a_wrong_cell(lesson01_solved):
+    def rnn_cell_forward(x_t, h_prev, W_x, W_h, b):
+        return np.tanh(x_t @ W_x.T + b)  # ignores h_prev
+
+    explorer = explorers.CellExplorer(rnn_cell_forward)
+    explorer.widget
+    assert "off the tanh curve" in explorer.ax_tanh.get_title()
+    correct = explorers.CellExplorer(lesson01_solved["rnn_cell_forward"])
+    correct.widget
+    assert "on the tanh curve" in correct.ax_tanh.get_title()
+
+
+def test_sequence_player_reveals_states_up_to_t_and_starts_from_zero(lesson01_solved):
+    player = explorers.SequencePlayer(lesson01_solved["rnn_cell_forward"])
+    player.set(t=5)
+    shown = np.ma.filled(player.heat.get_array().astype(float), np.nan)
+    assert np.isfinite(shown[:, :6]).all() and np.isnan(shown[:, 6:]).all()
+    player.set(signal="pulse", memory=0.0, input_scale=1.0, t=player.steps - 1)
+    _, states = player._result
+    # with no recurrence the pulse at t=1 is forgotten at t=2: the state only reflects the current input
+    np.testing.assert_allclose(states[2], states[0])
