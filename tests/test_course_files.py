@@ -86,3 +86,13 @@ def test_utils_ships_no_solution():
                 line = " ".join(line.split())
                 if len(line) > 12 and not line.startswith("#"):
                     assert line not in library, f"utils/ contains the solution line {line!r} of {grade_id}"
+
+
+def test_start_page_links_every_lesson_and_every_link_resolves():
+    start = ROOT / "notebooks" / "00_start_here.ipynb"
+    text = "\n".join(cell.source for cell in read(start).cells if cell.cell_type == "markdown")
+    links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
+    for lesson in lessons():
+        assert f"../release/{lesson}/{lesson}.ipynb" in links, f"the start page does not link {lesson}"
+    for link in links:
+        assert (start.parent / link).resolve().is_file(), f"broken link {link}"

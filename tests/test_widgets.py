@@ -18,7 +18,7 @@ def _other_value(control):
 @pytest.mark.parametrize("explorer_class", EXPLORERS)
 def test_each_control_changes_the_figure(lesson01_solved, explorer_class):
     explorer = explorer_class(lesson01_solved["rnn_cell_forward"])
-    explorer.widget  # first render
+    explorer.update()
     assert explorer.ready and explorer.status.value == ""
     for name, control in explorer.controls.items():
         before = explorer.live.image.value
@@ -33,7 +33,7 @@ def test_unimplemented_exercise_says_so_in_one_line(explorer_class):
         raise NotImplementedError()
 
     explorer = explorer_class(rnn_cell_forward)
-    explorer.widget
+    explorer.update()
     for name, control in explorer.controls.items():
         explorer.set(**{name: _other_value(control)})
     assert not explorer.ready
@@ -51,7 +51,7 @@ def test_broken_exercise_reports_the_error_and_recovers(explorer_class, lesson01
         return lesson01_solved["rnn_cell_forward"](x_t, h_prev, W_x, W_h, b)
 
     explorer = explorer_class(rnn_cell_forward)
-    explorer.widget
+    explorer.update()
     assert not explorer.ready and "shape (7, 7)" in explorer.status.value
     state["broken"] = False
     explorer.set(**{name: _other_value(control) for name, control in list(explorer.controls.items())[-1:]})
@@ -63,10 +63,10 @@ def test_cell_explorer_flags_a_wrong_cell(lesson01_solved):
         return np.tanh(x_t @ W_x.T + b)  # ignores h_prev
 
     explorer = explorers.CellExplorer(rnn_cell_forward)
-    explorer.widget
+    explorer.update()
     assert "off the tanh curve" in explorer.ax_tanh.get_title()
     correct = explorers.CellExplorer(lesson01_solved["rnn_cell_forward"])
-    correct.widget
+    correct.update()
     assert "on the tanh curve" in correct.ax_tanh.get_title()
 
 
