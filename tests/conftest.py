@@ -1,16 +1,27 @@
 import os
-import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 matplotlib.use("Agg")
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
-from notebook_tools import read, solved_namespace  # noqa: E402
+from autograder.course import lessons  # noqa: E402
+from autograder.notebooks import read, solved_namespace  # noqa: E402
+
+_SOLVED: dict[tuple[str, str], dict] = {}
+
+
+def solved(lesson: str, kind: str = "source") -> dict:
+    """The namespace after a lesson's setup and solution cells ran (release: the unimplemented stubs). Cached."""
+    if (lesson, kind) not in _SOLVED:
+        _SOLVED[lesson, kind] = solved_namespace(read(ROOT / kind / lesson / f"{lesson}.ipynb"))
+    return dict(_SOLVED[lesson, kind])
+
+
+LESSONS = lessons()
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +35,6 @@ def lesson01_source():
 
 
 @pytest.fixture(scope="session")
-def lesson01_solved(lesson01_source) -> dict:
-    """The reference solutions of lesson 01, run once (do not mutate: copy first)."""
-    return solved_namespace(lesson01_source)
+def lesson01_solved() -> dict:
+    """The reference solutions of lesson 01 (a copy: tests may add to it)."""
+    return solved("01_rnn_cell")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_tools import cells_by_id, read, solution_ids
 
 from autograder import release
 from autograder.course import lessons
+from autograder.notebooks import cells_by_id, read, solution_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p for folder in ("source", "release", "notebooks") for p in (ROOT / folder).rglob("*.ipynb")

@@ -9,9 +9,9 @@
 import nbformat
 import pytest
 from lesson01_variants import ALTERNATIVES, MUTANTS
-from notebook_tools import read, solution_ids, with_solutions
 
 from autograder.grading import autograde
+from autograder.notebooks import read, solution_ids, with_solutions
 
 LESSON = "01_rnn_cell"
 WRONG = {  # one plausible mistake per graded cell, chosen to be caught by the visible tests too

@@ -6,7 +6,8 @@ Real `nbgrader autograde` of combined submissions is in test_lesson01_grading.py
 
 import pytest
 from lesson01_variants import ALTERNATIVES, MUTANTS
-from notebook_tools import cells_by_id, grading_cells_of, run_cells, solution_ids
+
+from autograder.notebooks import cells_by_id, grading_cells_of, run_cells, solution_ids
 
 
 def _failing_test_cells(notebook, solved, grade_id, code):

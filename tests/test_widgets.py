@@ -3,10 +3,14 @@ unfinished or broken exercise gives one line of status instead of a traceback.""
 
 import numpy as np
 import pytest
+from conftest import LESSONS, ROOT, solved
 
+from autograder.notebooks import build_explorer, explorer_cells, read
 from utils import explorers
 
 EXPLORERS = [explorers.CellExplorer, explorers.SequencePlayer]
+EXPLORER_CELLS = [(lesson, grade_id) for lesson in LESSONS
+                  for grade_id in explorer_cells(read(ROOT / "source" / lesson / f"{lesson}.ipynb"))]
 
 
 def _other_value(control):
@@ -15,9 +19,18 @@ def _other_value(control):
     return control.max if control.value != control.max else control.min
 
 
-@pytest.mark.parametrize("explorer_class", EXPLORERS)
-def test_each_control_changes_the_figure(lesson01_solved, explorer_class):
-    explorer = explorer_class(lesson01_solved["rnn_cell_forward"])
+def _explorer(lesson, grade_id, kind):
+    notebook = read(ROOT / kind / lesson / f"{lesson}.ipynb")
+    return build_explorer(explorer_cells(notebook)[grade_id], solved(lesson, kind))
+
+
+def test_every_lesson_has_explorers():
+    assert {lesson for lesson, _ in EXPLORER_CELLS} == set(LESSONS)
+
+
+@pytest.mark.parametrize("lesson,grade_id", EXPLORER_CELLS)
+def test_each_control_changes_the_figure(lesson, grade_id):
+    explorer = _explorer(lesson, grade_id, "source")
     explorer.update()
     assert explorer.ready and explorer.status.value == ""
     for name, control in explorer.controls.items():
@@ -27,17 +40,14 @@ def test_each_control_changes_the_figure(lesson01_solved, explorer_class):
         assert explorer.ready and explorer.status.value == ""
 
 
-@pytest.mark.parametrize("explorer_class", EXPLORERS)
-def test_unimplemented_exercise_says_so_in_one_line(explorer_class):
-    def rnn_cell_forward(x_t, h_prev, W_x, W_h, b):
-        raise NotImplementedError()
-
-    explorer = explorer_class(rnn_cell_forward)
+@pytest.mark.parametrize("lesson,grade_id", EXPLORER_CELLS)
+def test_unimplemented_exercise_says_so_in_one_line(lesson, grade_id):
+    explorer = _explorer(lesson, grade_id, "release")
     explorer.update()
     for name, control in explorer.controls.items():
         explorer.set(**{name: _other_value(control)})
     assert not explorer.ready
-    assert "Implement rnn_cell_forward" in explorer.status.value and "\n" not in explorer.status.value
+    assert "Implement " in explorer.status.value and "\n" not in explorer.status.value
     assert explorer.live.image.value  # the figure is still drawn
 
 

@@ -49,7 +49,26 @@ def run_cells(sources: list[str], namespace: dict | None = None) -> dict:
     return namespace
 
 
+def explorer_cells(notebook) -> dict[str, str]:
+    """{grade_id: source} of the cells that build a lesson's interactive explorers (grade_id 'explorer_...')."""
+    return {grade_id(c): c.source for c in notebook.cells if (grade_id(c) or "").startswith("explorer_")}
+
+
+def build_explorer(source: str, namespace: dict):
+    """The explorer an explorer cell displays: the value of its expression, evaluated in `namespace`."""
+    return eval(compile(source.strip(), "<explorer cell>", "eval"), namespace)
+
+
 def solved_namespace(notebook) -> dict:
-    """The namespace after the setup cell and every solution cell of a source notebook have run."""
+    """The namespace after the setup cell and every solution cell have run, as after Run All in a kernel.
+
+    A solution cell that raises NotImplementedError (an unanswered release cell) is skipped, as a kernel would.
+    """
     cells = cells_by_id(notebook)
-    return run_cells([cells["setup"].source] + [cells[g].source for g in solution_ids(notebook)])
+    namespace = run_cells([cells["setup"].source])
+    for solution_id in solution_ids(notebook):
+        try:
+            run_cells([cells[solution_id].source], namespace)
+        except NotImplementedError:
+            pass
+    return namespace
