@@ -1,0 +1,84 @@
+"""Print, per lesson: Run All time (solutions in place, fresh kernel) and the median update time of every slider.
+
+    ./course bench                              all lessons
+    ./course python benchmarks/lesson_timings.py 01_rnn_cell --runs 3 --moves 20
+
+Targets (course design, section 8): Run All <= 60 s per lesson; one slider update (compute + render) <= 100 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from autograder.course import ROOT, lesson_notebook, lessons  # noqa: E402
+from autograder.notebooks import build_explorer, explorer_cells, read, solved_namespace  # noqa: E402
+
+matplotlib.use("Agg")
+
+
+def run_all_seconds(lesson: str) -> float:
+    """Wall time to execute the source notebook top to bottom in a fresh kernel (kernel start included)."""
+    path = lesson_notebook(lesson)
+    notebook = read(path)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def slider_values(control, moves: int) -> list:
+    """`moves` values spread over a control's range (options cycle for dropdowns)."""
+    if hasattr(control, "options"):
+        options = list(control.options)
+        return [options[(options.index(control.value) + 1 + i) % len(options)] for i in range(moves)]
+    values = np.linspace(control.min, control.max, moves)
+    return [type(control.value)(v) for v in values]
+
+
+def slider_medians(lesson: str, moves: int) -> dict[str, float]:
+    """{explorer.control: median seconds of one programmatic change (learner's code + drawing + PNG)}."""
+    notebook = read(lesson_notebook(lesson))
+    namespace = solved_namespace(notebook)
+    medians = {}
+    for grade_id, source in explorer_cells(notebook).items():
+        explorer = build_explorer(source, namespace)
+        explorer.update()
+        for name, control in explorer.controls.items():
+            times = []
+            for value in slider_values(control, moves):
+                start = time.perf_counter()
+                control.value = value
+                times.append(time.perf_counter() - start)
+            medians[f"{grade_id}.{name}"] = statistics.median(times)
+    return medians
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", default=None)
+    parser.add_argument("--runs", type=int, default=3, help="Run All repetitions (median reported)")
+    parser.add_argument("--moves", type=int, default=20, help="value changes per control")
+    args = parser.parse_args()
+    print(f"machine: {sys.platform}, Python {sys.version.split()[0]}; course root {ROOT}")
+    for lesson in args.lessons or lessons():
+        runs = [run_all_seconds(lesson) for _ in range(args.runs)]
+        print(f"\n{lesson}")
+        print(f"  Run All (fresh kernel, solutions): median {statistics.median(runs):.1f} s over {args.runs} runs "
+              f"(min {min(runs):.1f}, max {max(runs):.1f}); target <= 60 s")
+        medians = slider_medians(lesson, args.moves)
+        for name, seconds in medians.items():
+            print(f"  slider {name:32s} median {seconds * 1000:6.1f} ms")
+        print(f"  slowest slider median {max(medians.values()) * 1000:.1f} ms; target <= 100 ms")
+
+
+if __name__ == "__main__":
+    main()
