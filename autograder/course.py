@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# nbgrader runs `alembic` by subprocess: this environment's bin folder must be on PATH for every nbgrader call.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 
@@ -24,17 +28,19 @@ def lesson_notebook(lesson: str, kind: str = "source", root: Path = ROOT) -> Pat
 
 
 def nbgrader_environment() -> dict[str, str]:
-    """os.environ with this interpreter's bin folder first on PATH (nbgrader runs `alembic` by subprocess)."""
+    """os.environ (this environment's bin folder on PATH) for an nbgrader subprocess."""
     env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONWARNINGS", "ignore")
     return env
 
 
-def run_nbgrader(args: list[str], course_root: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run `nbgrader ARGS` with course_root as the course directory and its own gradebook; raise with the log on failure."""
+def run_nbgrader(args: list[str], course_root: Path, timeout: float | None = None,
+                 db_url: str | None = None) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` on the course at course_root (gradebook: db_url, default its gradebook.db);
+    raise with the log on failure."""
+    db_url = db_url or f"sqlite:///{course_root / 'gradebook.db'}"
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_root}",
-               f"--CourseDirectory.db_url=sqlite:///{course_root / 'gradebook.db'}"]
+               f"--CourseDirectory.db_url={db_url}"]
     result = subprocess.run(command, cwd=course_root, env=nbgrader_environment(), capture_output=True, text=True,
                             timeout=timeout)
     if result.returncode != 0:

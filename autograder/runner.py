@@ -31,9 +31,9 @@ def serve() -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
 
-    from autograder import rpc  # after the redirect: nothing the learner prints reaches the channel
-
     from IPython.core.interactiveshell import InteractiveShell
+
+    from autograder import rpc  # after the redirect: nothing the learner prints reaches the channel
 
     shell = InteractiveShell.instance()
     namespace = shell.user_ns

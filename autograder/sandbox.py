@@ -32,7 +32,6 @@ class Limits:
     memory_bytes: int = 4 * 2**30  # address space; torch needs ~1.5 GiB of it
     cpu_seconds: int = 600
     file_bytes: int = 64 * 2**20
-    processes: int = 256
 
     def apply(self) -> None:
         """Set the limits on this process (inherited by what it execs)."""
@@ -40,10 +39,6 @@ class Limits:
         resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # RLIMIT_NPROC counts every process of the user; only lower it when it was unlimited (as for root).
-        soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
-        if soft == resource.RLIM_INFINITY:
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.processes, self.processes))
 
     def environment(self) -> dict[str, str]:
         return {"AUTOGRADER_LIMITS": json.dumps(self.__dict__)}

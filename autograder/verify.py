@@ -217,7 +217,15 @@ class LearnerFunction:
         self._learner, self.__name__ = learner, name
 
     def __call__(self, *args, **kwargs):
-        return _call(self._learner, self.__name__, args, kwargs)
+        try:
+            return _call(self._learner, self.__name__, args, kwargs)
+        except LearnerFailure as failure:
+            text = str(failure)
+            if text.startswith("NotImplementedError"):
+                raise LearnerFailure(f"{self.__name__} is not implemented yet") from None
+            if text.startswith(("NameError: name '" + self.__name__, "your code")):
+                raise
+            raise LearnerFailure(f"{self.__name__} raised {text}") from None
 
 
 def run_trusted(source, submission, workdir: Path, limits: sandbox.Limits, call_timeout: float = 60.0,
@@ -251,7 +259,9 @@ def run_trusted(source, submission, workdir: Path, limits: sandbox.Limits, call_
                 result.verdicts[nbgrader["grade_id"]] = Verdict(True)
             except Exception as exc:  # a failed check, or the learner's code failing inside it
                 message = str(exc).splitlines()[0] if str(exc) else ""
-                result.verdicts[nbgrader["grade_id"]] = Verdict(False, f"{type(exc).__name__}: {message}"[:400])
+                if not isinstance(exc, (LearnerFailure, AssertionError)):
+                    message = f"{type(exc).__name__}: {message}"
+                result.verdicts[nbgrader["grade_id"]] = Verdict(False, message[:400])
             if time.monotonic() - started > call_timeout * 3:
                 result.events.append(f"{nbgrader['grade_id']} took {time.monotonic() - started:.0f} s")
     except LearnerFailure as exc:
@@ -259,7 +269,7 @@ def run_trusted(source, submission, workdir: Path, limits: sandbox.Limits, call_
         for cell in source.cells:
             identifier = cell.get("metadata", {}).get("nbgrader", {})
             if identifier.get("grade") and identifier["grade_id"] not in result.verdicts:
-                result.verdicts[identifier["grade_id"]] = Verdict(False, f"LearnerFailure: {exc}")
+                result.verdicts[identifier["grade_id"]] = Verdict(False, str(exc))
     finally:
         learner.close()
         result.events += learner.events

@@ -1,0 +1,327 @@
+"""Grade a class: every submission in parallel, each in a sandbox, scored by verdicts its code cannot forge.
+
+For one submission (a worker process):
+1. read the notebook file; one that is not a notebook gets zero and a flag, and grading goes on;
+2. nbgrader autograde in a scratch course of its own, with the kernel in the sandbox (autograder.sandbox):
+   nbgrader restores the test cells and their points from its gradebook, runs the notebook, and scores it;
+3. the trusted run (autograder.verify): the lesson's test cells in the grader's process, against the learner's
+   functions in a second sandboxed process;
+4. the score of each test cell is the trusted verdict; where the in-kernel verdict disagrees it is overruled and
+   the instructor gets a flag;
+5. a feedback notebook: the autograded notebook (or, if the kernel died, the submission) with hidden tests
+   removed and each test cell's output replaced by its verdict.
+The coordinator then writes the scores into the course's gradebook (SQLite or PostgreSQL, nbgrader's own
+schema), the feedback notebooks into autograded/, and the flags into flags/<lesson>.json.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import sandbox
+from autograder.course import ROOT, lesson_notebook, make_course, nbgrader_environment, run_nbgrader
+from autograder.notebooks import read
+
+HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
+SUSPICIOUS = {  # patterns in a learner's code that an instructor may want to look at (they change no score)
+    r"input_transformers|ast_transformers|register_magic": "rewrites how cells run (IPython transformers)",
+    r"gradebook|nbgrader|NBGRADER": "mentions the grading system",
+    r"os\._exit|sys\.exit|SystemExit|signal\.|ctypes": "exits or manipulates the process",
+    r"(np|numpy)(\.testing)?\.\w+\s*=[^=]|setattr\(\s*(np|numpy)": "rebinds a numpy function",
+    r"\bsocket\b|urllib|requests\.|http\.client": "tries to use the network",
+    r"\.\./|/source/|open\(\s*['\"]/": "reads or writes files outside its folder",
+}
+
+
+@dataclass
+class Options:
+    workers: int = os.cpu_count() or 1
+    cell_timeout: int = 60  # seconds per cell, in the kernel and per call in the trusted run
+    submission_timeout: int = 600  # wall seconds for nbgrader's whole run of one notebook
+    memory_mib: int = 4096
+    use_sandbox: bool = True
+    in_kernel: bool = True  # run nbgrader's own execution too (feedback with the learner's outputs, tamper flags)
+
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(memory_bytes=self.memory_mib * 2**20, cpu_seconds=self.submission_timeout)
+
+
+@dataclass
+class Result:
+    student: str
+    scores: dict[str, float]  # final, per test cell
+    max_scores: dict[str, float]
+    messages: dict[str, str] = field(default_factory=dict)  # why a test cell failed (student-facing)
+    in_kernel: dict[str, float] | None = None
+    flags: list[str] = field(default_factory=list)  # for the instructor
+    notes: list[str] = field(default_factory=list)  # for the student
+    feedback: dict | None = None  # the feedback notebook, as JSON
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+
+def max_scores(source) -> dict[str, float]:
+    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"]) for c in source.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+
+
+def prepare_template(lesson: str, workdir: Path, root: Path = ROOT) -> Path:
+    """A scratch course holding the lesson's source and a gradebook that knows its test cells."""
+    course = make_course(workdir, [lesson], root)
+    run_nbgrader(["generate_assignment", lesson, "--force",
+                  f"--CourseDirectory.release_directory={workdir / 'release-unused'}"], course)
+    return course
+
+
+def suspicious_code(notebook) -> list[str]:
+    """Flags for learner code that touches the grading machinery (the verdicts do not depend on them)."""
+    found = []
+    for cell in notebook.cells:
+        if cell.get("cell_type") != "code" or cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            continue
+        for pattern, meaning in SUSPICIOUS.items():
+            if re.search(pattern, cell.get("source", "")) and meaning not in found:
+                found.append(meaning)
+    return [f"suspicious code: {meaning}" for meaning in found]
+
+
+def _in_kernel(lesson: str, student: str, course: Path, scratch: Path, options: Options) -> tuple[dict, object]:
+    """nbgrader autograde of one student with the sandboxed kernel; returns (scores, autograded notebook)."""
+    jupyter = scratch / "jupyter"
+    sandbox.kernel_spec(jupyter)
+    sockets = scratch / "sockets"
+    sockets.mkdir()
+    env = nbgrader_environment()
+    env["JUPYTER_PATH"] = str(jupyter)
+    env.update(options.limits().environment())
+    command = [sys.executable, "-m", "nbgrader", "autograde", lesson, f"--student={student}", "--create", "--force",
+               f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
+               f"--Execute.timeout={options.cell_timeout}", "--Execute.interrupt_on_timeout=True"]
+    if options.use_sandbox:
+        command += [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
+                    f"--KernelManager.ip={sockets / 'kernel'}"]
+    limits = sandbox.Limits(memory_bytes=max(options.memory_mib, 2048) * 2**20 * 2, cpu_seconds=options.submission_timeout)
+    process = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
+                             timeout=options.submission_timeout, preexec_fn=limits.apply)
+    autograded = course / "autograded" / student / lesson / f"{lesson}.ipynb"
+    if process.returncode != 0 or not autograded.exists():
+        tail = " ".join((process.stderr or "").strip().splitlines()[-2:])[-300:]
+        raise RuntimeError(f"nbgrader could not run the notebook to the end ({tail})")
+    from autograder.grading import scores  # nbgrader's gradebook API
+
+    return scores(course, lesson, [student])[student], read(autograded)
+
+
+def feedback_notebook(notebook, source, result: Result):
+    """The notebook a student gets back: hidden tests removed, each test cell showing its verdict."""
+    notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    tests = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    for cell in notebook.cells:
+        identifier = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if identifier in tests:
+            cell.source = HIDDEN.sub("# (hidden tests ran here when your notebook was graded)\n",
+                                     tests[identifier].source)
+            cell.metadata["nbgrader"] = dict(tests[identifier].metadata["nbgrader"])
+            earned, points = result.scores.get(identifier, 0.0), result.max_scores[identifier]
+            text = (f"PASSED ({earned:g}/{points:g} points)\n" if earned == points else
+                    f"FAILED ({earned:g}/{points:g} points): {result.messages.get(identifier, '')}\n")
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        elif cell.get("cell_type") == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":  # keep the message, drop frames that may quote test code
+                    output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
+    if result.notes:
+        notes = "\n".join(f"- {note}" for note in result.notes)
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grading notes**\n\n{notes}"))
+        notebook.cells[0]["id"] = "grading-notes"
+    return notebook
+
+
+def grade_one(lesson: str, student: str, path: Path, template: Path | None, options: Options) -> Result:
+    """Grade one submission file (runs in a worker process); never raises for a bad submission.
+
+    `template` is a course from prepare_template; without one (options.in_kernel False) the course's own
+    source/ is used.
+    """
+    from autograder.verify import run_trusted
+
+    started = time.monotonic()
+    source = read(lesson_notebook(lesson, root=template or ROOT))
+    points = max_scores(source)
+    result = Result(student, {g: 0.0 for g in points}, points)
+    try:
+        submission = nbformat.read(str(path), as_version=4)
+        nbformat.validate(submission)
+    except Exception as error:  # empty, truncated, not JSON, not a notebook
+        result.flags.append(f"not a readable notebook ({type(error).__name__}): zero points")
+        result.notes.append("Your file could not be read as a Jupyter notebook, so nothing could be graded.")
+        result.messages = {g: "the notebook could not be read" for g in points}
+        result.feedback = feedback_notebook(source_stub(source), source, result)
+        result.seconds = time.monotonic() - started
+        return result
+
+    result.flags += suspicious_code(submission)
+    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch_name:
+        scratch = Path(scratch_name)
+        autograded = None
+        if options.in_kernel:
+            course = scratch / "course"
+            shutil.copytree(template, course)
+            target = course / "submitted" / student / lesson
+            target.mkdir(parents=True)
+            nbformat.write(submission, str(target / f"{lesson}.ipynb"))
+            try:
+                result.in_kernel, autograded = _in_kernel(lesson, student, course, scratch, options)
+            except subprocess.TimeoutExpired:
+                result.flags.append(f"the notebook ran over {options.submission_timeout} s in the kernel")
+                result.notes.append(f"Your notebook did not finish within {options.submission_timeout} s.")
+            except RuntimeError as error:
+                result.flags.append(str(error))
+                result.notes.append("Your notebook stopped the grading kernel before the end (for example by "
+                                    "exiting the process, crashing it, or using too much memory).")
+        learner_dir = scratch / "learner"
+        learner_dir.mkdir()
+        trusted = run_trusted(source, submission, learner_dir, options.limits(), options.cell_timeout,
+                              options.use_sandbox)
+    result.flags += trusted.events
+    for grade_id, verdict in trusted.verdicts.items():
+        result.scores[grade_id] = points[grade_id] if verdict.passed else 0.0
+        if not verdict.passed:
+            result.messages[grade_id] = verdict.message
+        if result.in_kernel is not None:
+            kernel_score = result.in_kernel.get(grade_id, 0.0)
+            if kernel_score >= points[grade_id] and not verdict.passed:
+                result.flags.append(f"{grade_id}: passed in the kernel but failed the grader's own run "
+                                    f"({verdict.message}); suspected tampering, the grader's verdict stands")
+            elif kernel_score < points[grade_id] and verdict.passed:
+                result.flags.append(f"{grade_id}: failed in the kernel (stderr output, or a notebook that did not "
+                                    "run to the end) but passed the grader's own run; full points given")
+    result.feedback = feedback_notebook(autograded or submission, source, result)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def source_stub(source):
+    """The release form of a lesson, used as the feedback notebook when a submission cannot be read."""
+    return nbformat.from_dict({**source, "cells": [c for c in source.cells if c.cell_type == "markdown"][:1]
+                               + [c for c in source.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]})
+
+
+def find_submissions(lesson: str, submitted: Path) -> tuple[dict[str, Path], list[str]]:
+    """{student: notebook path} from submitted/<student>/<lesson>/, and flags for folders that do not fit."""
+    found, flags = {}, []
+    if not submitted.is_dir():
+        return found, [f"no folder {submitted}"]
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        folder = student_dir / lesson
+        expected = folder / f"{lesson}.ipynb"
+        if expected.is_file():
+            found[student_dir.name] = expected
+            continue
+        others = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+        if len(others) == 1:
+            found[student_dir.name] = others[0]
+            flags.append(f"{student_dir.name}: graded {others[0].name}, expected {expected.name}")
+        elif folder.is_dir() or others:
+            found[student_dir.name] = expected  # graded as missing: zero, with feedback
+            flags.append(f"{student_dir.name}: no notebook named {expected.name} in {folder}")
+    return found, flags
+
+
+def _progress(done: int, total: int, note: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded  {note[:40]:40s}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def grade_all(lesson: str, submissions: dict[str, Path], options: Options, root: Path = ROOT,
+              progress: bool = True) -> dict[str, Result]:
+    """Grade every submission with `options.workers` processes; results by student."""
+    if options.use_sandbox and not sandbox.available():
+        raise SystemExit("bubblewrap (bwrap) is not installed: install it (Debian: apt-get install bubblewrap), "
+                         "or pass --no-sandbox to grade without isolation")
+    results: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory(prefix=f"grade-{lesson}-") as scratch:
+        template = prepare_template(lesson, Path(scratch) / "template", root)
+        if progress:
+            _progress(0, len(submissions), "")
+        if options.workers <= 1:
+            for student, path in submissions.items():
+                results[student] = grade_one(lesson, student, path, template, options)
+                if progress:
+                    _progress(len(results), len(submissions), f"{student}: {results[student].total:g}")
+            return results
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # workers start clean: no threads or state inherited
+        with concurrent.futures.ProcessPoolExecutor(options.workers, mp_context=context) as pool:
+            futures = {pool.submit(grade_one, lesson, student, path, template, options): student
+                       for student, path in submissions.items()}
+            for future in concurrent.futures.as_completed(futures):
+                student = futures[future]
+                try:
+                    results[student] = future.result()
+                except Exception as error:  # a grader fault: that student is flagged, the others go on
+                    source = read(lesson_notebook(lesson, root=root))
+                    points = max_scores(source)
+                    results[student] = Result(student, {g: 0.0 for g in points}, points,
+                                              flags=[f"grading failed: {type(error).__name__}: {error}"])
+                if progress:
+                    _progress(len(results), len(submissions), f"{student}: {results[student].total:g}")
+    return dict(sorted(results.items()))
+
+
+def record(lesson: str, results: dict[str, Result], db_url: str, root: Path = ROOT, extra_flags=()) -> None:
+    """Write scores to the gradebook, feedback notebooks to autograded/, flags to flags/<lesson>.json."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gradebook:
+        try:
+            gradebook.find_assignment(lesson)
+            known = True
+        except MissingEntry:
+            known = False
+    if not known:  # register the lesson's test cells in this gradebook (release/ is left untouched)
+        with tempfile.TemporaryDirectory() as unused:
+            run_nbgrader(["generate_assignment", lesson, "--force", f"--CourseDirectory.release_directory={unused}"],
+                         root, db_url=db_url)
+    with Gradebook(db_url) as gradebook:
+        for student, result in results.items():
+            gradebook.update_or_create_student(student)
+            submission = gradebook.update_or_create_submission(lesson, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = result.scores.get(grade.name, 0.0)
+                    grade.needs_manual_grade = False
+            gradebook.db.commit()
+    for student, result in results.items():
+        folder = root / "autograded" / student / lesson
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        if result.feedback is not None:
+            nbformat.write(nbformat.from_dict(result.feedback), str(folder / f"{lesson}.ipynb"))
+    flags = [{"student": "", "flag": flag} for flag in extra_flags]
+    flags += [{"student": s, "flag": f} for s, r in results.items() for f in r.flags]
+    (root / "flags").mkdir(exist_ok=True)
+    (root / "flags" / f"{lesson}.json").write_text(json.dumps(flags, indent=1))
+    (root / "flags" / f"{lesson}.results.json").write_text(json.dumps(
+        {s: {k: v for k, v in asdict(r).items() if k != "feedback"} for s, r in results.items()}, indent=1))
