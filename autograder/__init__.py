@@ -1,5 +1,38 @@
-"""The course's grading tool (`python -m autograder ...`), built on nbgrader.
+"""The course's grading tool, `python -m autograder COMMAND`, built on nbgrader's gradebook, preprocessors and files.
 
-Commands so far:
-    release [LESSON ...] [--check]   regenerate release/ from source/ (or only check that they agree)
+Commands
+    release [LESSON ...] [--check]   regenerate release/ from source/ (or check that they agree, with no secrets)
+    collect LESSON EXPORT            place an LMS export (folder or zip) into submitted/<student>/<lesson>/
+    grade LESSON                     grade every submission: parallel, sandboxed, verdicts that cannot be forged
+    flags LESSON                     what the instructor should look at
+    feedback LESSON                  feedback HTML per student (nbgrader generate_feedback), no hidden tests
+    export                           grades as CSV
+    check NOTEBOOK                   a self-learner's full grading of one notebook, with hints
+
+Why verdicts cannot be forged
+    In plain nbgrader the learner's code and the tests share one interpreter, so anything the tests rely on
+    (numpy, the check helpers, the cells that follow, the files on disk) is the learner's to change. Here a
+    test cell's verdict never rests on code that runs after the learner's code in the learner's interpreter:
+
+    - verify.py: the learner's cells run in a sandboxed process (runner.py); the lesson's own test cells,
+      hidden tests included, run in the grader's process, where each graded function is a stand-in that sends
+      the grader's inputs across and brings the result back as plain data (rpc.py: arrays, numbers, strings and
+      containers; never pickles). Comparisons use the grader's untouched numpy, utils and torch references.
+    - grade.py: nbgrader's own autograde also runs the notebook, with its kernel in the sandbox (sandbox.py,
+      kernel.py), for the learner's outputs in the feedback. Each test cell scores the grader's verdict; an
+      in-kernel verdict that disagrees is overruled and flagged (a pass there that fails here is suspected
+      tampering; a failure there that passes here, e.g. stderr output, keeps its points).
+
+The sandbox (bubblewrap)
+    No network, no other processes, the machine read-only, an empty /tmp and home, none of the course folder
+    but the packages the lessons import, writes only to its own scratch folder, limits on address space, CPU
+    time and file size, and an environment with no trace of grading. The learner process is forked from a warm
+    "zygote" that has already imported the lesson's setup (numpy, torch); after each learner it kills every
+    process of its PID namespace and empties its folder, so no learner can reach the next.
+
+Robustness
+    Every submission is graded in a worker process; a worker that dies or runs out of time is replaced and only
+    its submission is flagged. A notebook that cannot be read gets zero, a flag and feedback that says why. A
+    kernel killed by the learner (os._exit, a segfault) still gets the grader's verdicts for the cells that ran
+    before it, as a real kernel would have.
 """

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel graders (default: cores)")
     grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell / per call (default 60)")
     grade.add_argument("--timeout", type=int, default=600, help="seconds per notebook run (default 600)")
-    grade.add_argument("--memory", type=int, default=4096, help="MiB of address space per learner process")
+    grade.add_argument("--memory", type=int, default=2048, help="MiB of address space per learner process")
     grade.add_argument("--no-sandbox", action="store_true", help="run learners' code without isolation (unsafe)")
     grade.add_argument("--db", default=DEFAULT_DB, help="gradebook URL: sqlite:///... or postgresql://...")
 

@@ -16,14 +16,15 @@ schema), the feedback notebooks into autograded/, and the flags into flags/<less
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,8 +32,8 @@ from pathlib import Path
 import nbformat
 
 from autograder import sandbox
-from autograder.course import ROOT, lesson_notebook, make_course, nbgrader_environment, run_nbgrader
-from autograder.notebooks import read
+from autograder.course import ROOT, lesson_notebook, make_course, run_nbgrader
+from autograder.notebooks import cells_by_id, read
 
 HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 SUSPICIOUS = {  # patterns in a learner's code that an instructor may want to look at (they change no score)
@@ -50,7 +51,7 @@ class Options:
     workers: int = os.cpu_count() or 1
     cell_timeout: int = 60  # seconds per cell, in the kernel and per call in the trusted run
     submission_timeout: int = 600  # wall seconds for nbgrader's whole run of one notebook
-    memory_mib: int = 4096
+    memory_mib: int = 2048  # address space per learner process; torch with a lesson's data fits in 1 GiB
     use_sandbox: bool = True
     in_kernel: bool = True  # run nbgrader's own execution too (feedback with the learner's outputs, tamper flags)
 
@@ -100,30 +101,65 @@ def suspicious_code(notebook) -> list[str]:
     return [f"suspicious code: {meaning}" for meaning in found]
 
 
-def _in_kernel(lesson: str, student: str, course: Path, scratch: Path, options: Options) -> tuple[dict, object]:
-    """nbgrader autograde of one student with the sandboxed kernel; returns (scores, autograded notebook)."""
-    jupyter = scratch / "jupyter"
-    sandbox.kernel_spec(jupyter)
+def _kill_children(keep: set[int]) -> None:
+    """Kill this process's descendants (a kernel past its time), sparing the processes in `keep` and theirs."""
+    import psutil
+
+    me = psutil.Process()
+    spared = set(keep)
+    for pid in keep:
+        with contextlib.suppress(psutil.Error):
+            spared.update(child.pid for child in psutil.Process(pid).children(recursive=True))
+    for child in me.children(recursive=True):
+        if child.pid not in spared:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+
+
+def _in_kernel(lesson: str, student: str, course: Path, scratch: Path, options: Options, keep=()) -> tuple:
+    """nbgrader's own autograde of one student, in this process, with the kernel in the sandbox.
+
+    Returns (scores by test cell, autograded notebook). Raises RuntimeError if nbgrader could not finish.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+    from nbgrader.utils import capture_log
+    from traitlets.config import Config
+
+    from autograder.grading import scores
+    from autograder.kernel import CappedExecute
+
     sockets = scratch / "sockets"
     sockets.mkdir()
-    env = nbgrader_environment()
-    env["JUPYTER_PATH"] = str(jupyter)
-    env.update(options.limits().environment())
-    command = [sys.executable, "-m", "nbgrader", "autograde", lesson, f"--student={student}", "--create", "--force",
-               f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
-               f"--Execute.timeout={options.cell_timeout}", "--Execute.interrupt_on_timeout=True"]
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    config.Autograde.autograde_preprocessors = [CappedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                                SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    config.Execute.timeout = options.cell_timeout
+    config.Execute.interrupt_on_timeout = True
     if options.use_sandbox:
-        command += [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
-                    f"--KernelManager.ip={sockets / 'kernel'}"]
-    limits = sandbox.Limits(memory_bytes=max(options.memory_mib, 2048) * 2**20 * 2, cpu_seconds=options.submission_timeout)
-    process = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
-                             timeout=options.submission_timeout, preexec_fn=limits.apply)
+        config.Execute.kernel_name = sandbox.KERNEL_NAME
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(sockets / "kernel")
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id, coursedir.student_id = lesson, student
+    app = Autograde(coursedir=coursedir, config=config)
+    app.force, app.create_student = True, True
+    watchdog = threading.Timer(options.submission_timeout, _kill_children, args=(set(keep),))
+    watchdog.start()
+    try:
+        outcome = capture_log(app)
+    finally:
+        watchdog.cancel()
+    if not watchdog.is_alive() and watchdog.finished.is_set() and not outcome["success"]:
+        raise TimeoutError
     autograded = course / "autograded" / student / lesson / f"{lesson}.ipynb"
-    if process.returncode != 0 or not autograded.exists():
-        tail = " ".join((process.stderr or "").strip().splitlines()[-2:])[-300:]
-        raise RuntimeError(f"nbgrader could not run the notebook to the end ({tail})")
-    from autograder.grading import scores  # nbgrader's gradebook API
-
+    if not outcome["success"] or not autograded.exists():
+        last = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()[-1:]
+        raise RuntimeError(f"nbgrader could not run the notebook to the end ({' '.join(last)[-300:]})")
     return scores(course, lesson, [student])[student], read(autograded)
 
 
@@ -151,6 +187,20 @@ def feedback_notebook(notebook, source, result: Result):
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grading notes**\n\n{notes}"))
         notebook.cells[0]["id"] = "grading-notes"
     return notebook
+
+
+_ZYGOTES: dict = {}  # per process: one warm learner sandbox per lesson setup cell
+
+
+def zygote_for(source, options: Options):
+    """This process's zygote for the lesson of `source` (started on first use, reused for every submission)."""
+    from autograder.verify import Zygote
+
+    setup = cells_by_id(source)["setup"].source
+    key = (setup, options.use_sandbox)
+    if key not in _ZYGOTES:
+        _ZYGOTES[key] = Zygote(setup, Path(tempfile.mkdtemp(prefix="learner-")), options.limits(), options.use_sandbox)
+    return _ZYGOTES[key]
 
 
 def grade_one(lesson: str, student: str, path: Path, template: Path | None, options: Options) -> Result:
@@ -186,19 +236,18 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
             target = course / "submitted" / student / lesson
             target.mkdir(parents=True)
             nbformat.write(submission, str(target / f"{lesson}.ipynb"))
+            zygote = zygote_for(source, options)
+            keep = {zygote.process.pid} if zygote.process else set()
             try:
-                result.in_kernel, autograded = _in_kernel(lesson, student, course, scratch, options)
-            except subprocess.TimeoutExpired:
+                result.in_kernel, autograded = _in_kernel(lesson, student, course, scratch, options, keep)
+            except TimeoutError:
                 result.flags.append(f"the notebook ran over {options.submission_timeout} s in the kernel")
                 result.notes.append(f"Your notebook did not finish within {options.submission_timeout} s.")
             except RuntimeError as error:
                 result.flags.append(str(error))
                 result.notes.append("Your notebook stopped the grading kernel before the end (for example by "
                                     "exiting the process, crashing it, or using too much memory).")
-        learner_dir = scratch / "learner"
-        learner_dir.mkdir()
-        trusted = run_trusted(source, submission, learner_dir, options.limits(), options.cell_timeout,
-                              options.use_sandbox)
+        trusted = run_trusted(source, submission, zygote_for(source, options), options.cell_timeout)
     result.flags += trusted.events
     for grade_id, verdict in trusted.verdicts.items():
         result.scores[grade_id] = points[grade_id] if verdict.passed else 0.0
@@ -210,8 +259,9 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
                 result.flags.append(f"{grade_id}: passed in the kernel but failed the grader's own run "
                                     f"({verdict.message}); suspected tampering, the grader's verdict stands")
             elif kernel_score < points[grade_id] and verdict.passed:
-                result.flags.append(f"{grade_id}: failed in the kernel (stderr output, or a notebook that did not "
-                                    "run to the end) but passed the grader's own run; full points given")
+                result.flags.append(f"{grade_id}: failed or missing in the kernel (stderr output, a deleted cell, or "
+                                    "a notebook that did not run to the end) but passed the grader's own run; "
+                                    "full points given")
     result.feedback = feedback_notebook(autograded or submission, source, result)
     result.seconds = time.monotonic() - started
     return result
@@ -253,40 +303,110 @@ def _progress(done: int, total: int, note: str) -> None:
     sys.stderr.flush()
 
 
+def _quiet_gradebook() -> None:
+    """nbgrader's gradebook code triggers SQLAlchemy warnings that say nothing about the grades."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def _worker_main(connection, template, options: Options) -> None:
+    """A grading process: set up once (kernel spec, limits), then grade the submissions it is sent."""
+    _quiet_gradebook()
+    jupyter = Path(tempfile.mkdtemp(prefix="kernelspec-"))
+    sandbox.kernel_spec(jupyter)
+    os.environ["JUPYTER_PATH"] = str(jupyter)
+    os.environ.update(options.limits().environment())
+    while True:
+        task = connection.recv()
+        if task is None:
+            break
+        lesson, student, path = task
+        connection.send(grade_one(lesson, student, path, template, options))
+    for zygote in _ZYGOTES.values():
+        zygote.close()
+
+
+class _Worker:
+    def __init__(self, context, template, options):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, template, options), daemon=True)
+        self.process.start()
+        self.task = None
+        self.started = 0.0
+
+    def send(self, task) -> None:
+        self.task, self.started = task, time.monotonic()
+        self.connection.send(task)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+        self.process.join(10)
+
+
+def _failed(lesson: str, student: str, flag: str, root: Path) -> Result:
+    points = max_scores(read(lesson_notebook(lesson, root=root)))
+    return Result(student, {g: 0.0 for g in points}, points, flags=[flag],
+                  notes=["Your notebook could not be graded automatically; your instructor will look at it."],
+                  messages={g: "not graded" for g in points})
+
+
 def grade_all(lesson: str, submissions: dict[str, Path], options: Options, root: Path = ROOT,
               progress: bool = True) -> dict[str, Result]:
-    """Grade every submission with `options.workers` processes; results by student."""
+    """Grade every submission with `options.workers` processes; results by student.
+
+    A grading process that dies or runs past every limit is replaced; only its submission is affected.
+    """
     if options.use_sandbox and not sandbox.available():
         raise SystemExit("bubblewrap (bwrap) is not installed: install it (Debian: apt-get install bubblewrap), "
                          "or pass --no-sandbox to grade without isolation")
+    from multiprocessing.connection import wait
+
     results: dict[str, Result] = {}
+    budget = options.submission_timeout * 2 + 300  # nbgrader's run, the trusted run, and start-up
     with tempfile.TemporaryDirectory(prefix=f"grade-{lesson}-") as scratch:
         template = prepare_template(lesson, Path(scratch) / "template", root)
+        context = multiprocessing.get_context("spawn")  # workers start clean: no threads or state inherited
+        queue = [(lesson, student, path) for student, path in submissions.items()]
+        workers = [_Worker(context, template, options) for _ in range(max(1, min(options.workers, len(queue))))]
         if progress:
             _progress(0, len(submissions), "")
-        if options.workers <= 1:
-            for student, path in submissions.items():
-                results[student] = grade_one(lesson, student, path, template, options)
+        for worker in workers:
+            if queue:
+                worker.send(queue.pop(0))
+        while any(worker.task for worker in workers):
+            busy = [worker for worker in workers if worker.task]
+            ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=5)
+            for index, worker in enumerate(workers):
+                if not worker.task:
+                    continue
+                student = worker.task[1]
+                if worker.connection in ready:
+                    try:
+                        results[student] = worker.connection.recv()
+                    except (EOFError, OSError):
+                        results[student] = _failed(lesson, student, "the grading process died", root)
+                        worker.stop(kill=True)
+                        workers[index] = worker = _Worker(context, template, options)
+                elif worker.process.sentinel in ready or time.monotonic() - worker.started > budget:
+                    results[student] = _failed(lesson, student, "the grading process died or ran out of time", root)
+                    worker.stop(kill=True)
+                    workers[index] = worker = _Worker(context, template, options)
+                else:
+                    continue
+                worker.task = None
                 if progress:
                     _progress(len(results), len(submissions), f"{student}: {results[student].total:g}")
-            return results
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")  # workers start clean: no threads or state inherited
-        with concurrent.futures.ProcessPoolExecutor(options.workers, mp_context=context) as pool:
-            futures = {pool.submit(grade_one, lesson, student, path, template, options): student
-                       for student, path in submissions.items()}
-            for future in concurrent.futures.as_completed(futures):
-                student = futures[future]
-                try:
-                    results[student] = future.result()
-                except Exception as error:  # a grader fault: that student is flagged, the others go on
-                    source = read(lesson_notebook(lesson, root=root))
-                    points = max_scores(source)
-                    results[student] = Result(student, {g: 0.0 for g in points}, points,
-                                              flags=[f"grading failed: {type(error).__name__}: {error}"])
-                if progress:
-                    _progress(len(results), len(submissions), f"{student}: {results[student].total:g}")
+                if queue:
+                    worker.send(queue.pop(0))
+        for worker in workers:
+            worker.stop()
     return dict(sorted(results.items()))
 
 
@@ -294,6 +414,7 @@ def record(lesson: str, results: dict[str, Result], db_url: str, root: Path = RO
     """Write scores to the gradebook, feedback notebooks to autograded/, flags to flags/<lesson>.json."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    _quiet_gradebook()
     with Gradebook(db_url) as gradebook:
         try:
             gradebook.find_assignment(lesson)

@@ -1,22 +1,31 @@
 """The learner's side of trusted grading: runs inside the sandbox, executes the learner's cells, answers requests.
 
-Started as `python -m autograder.runner`; stdin carries requests and the original stdout carries answers (see
-autograder.rpc). The learner's own prints and warnings go to /dev/null, so they can neither flood nor forge
-the channel. Nothing the learner does here can change a verdict: the grader compares what comes back with
-its own references, in its own process.
+Started as `python -m autograder.runner` inside bubblewrap; stdin carries requests and the original stdout
+carries answers (see autograder.rpc). The learner's own prints and warnings go to /dev/null, so they can neither
+flood nor forge the channel. Nothing the learner does here can change a verdict: the grader compares what comes
+back with its own references, in its own process.
 
-Requests:
-    {"op": "cells", "cells": [source, ...]}             run the cells in one IPython shell, in order
-    {"op": "get", "name": NAME}                         the value bound to NAME
-    {"op": "call", "target": NAME | handle, "args": [...], "kwargs": {...}}
-    {"op": "getattr", "handle": ID, "name": ATTRIBUTE}
+It starts as a *zygote*: it runs the lesson's setup cell (trusted code from source/: the slow imports) once, then
+forks one child per submission. Each child runs that learner's cells and answers the grader; when it ends, the
+zygote kills every other process in its PID namespace and empties its scratch folder, so nothing a learner
+started can touch the next one.
+
+Requests to the zygote:  {"op": "preload", "cells": [...]}, {"op": "fork"} (the child answers {"forked": true})
+Requests to a child:     {"op": "cells", "cells": [source, ...]}   run the learner's cells in order
+                         {"op": "get", "name": NAME}
+                         {"op": "call", "target": NAME | handle, "args": [...], "kwargs": {...}}
+                         {"op": "getattr", "handle": ID, "name": ATTRIBUTE}
+                         {"op": "end"}
+After a child ends, the zygote answers {"child_exit": status}.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import sys
-import traceback
+from pathlib import Path
 
 
 def _error(exc: BaseException) -> dict:
@@ -24,18 +33,13 @@ def _error(exc: BaseException) -> dict:
     return {"error": {"type": type(exc).__name__, "message": message}}
 
 
-def serve() -> None:
-    channel_out = os.fdopen(os.dup(1), "wb")
-    channel_in = os.fdopen(os.dup(0), "rb")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+def _serve_learner(shell, channel_in, channel_out, rpc) -> None:
+    """A child's life: the learner's cells, then requests, until "end" or end of input.
 
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from autograder import rpc  # after the redirect: nothing the learner prints reaches the channel
-
-    shell = InteractiveShell.instance()
+    The child says {"forked": true} first; the grader sends nothing more until then, so the zygote's read buffer
+    never holds a message meant for the child.
+    """
+    rpc.write_message(channel_out, {"forked": True})
     namespace = shell.user_ns
     handles: list = []
 
@@ -46,6 +50,11 @@ def serve() -> None:
             raise NameError(f"name '{target}' is not defined")
         return namespace[target]
 
+    def arguments(request):
+        args = [rpc.decode(a, lambda i, _t: handles[i]) for a in request.get("args", [])]
+        kwargs = {k: rpc.decode(v, lambda i, _t: handles[i]) for k, v in request.get("kwargs", {}).items()}
+        return args, kwargs
+
     while True:
         try:
             request = rpc.read_message(channel_in)
@@ -53,6 +62,8 @@ def serve() -> None:
             return
         try:
             op = request.get("op")
+            if op == "end":
+                return
             if op == "cells":
                 failed = []
                 for index, source in enumerate(request["cells"]):
@@ -65,11 +76,9 @@ def serve() -> None:
             elif op == "get":
                 answer = {"ok": rpc.encode(resolve(request["name"]), handles)}
             elif op == "call":
-                function = resolve(request["target"])
-                args = [rpc.decode(a, lambda i, _t: handles[i]) for a in request.get("args", [])]
-                kwargs = {k: rpc.decode(v, lambda i, _t: handles[i]) for k, v in request.get("kwargs", {}).items()}
-                value = function(*args, **kwargs)
-                # send arrays back as they are now, so in-place changes show on the grader's side too
+                args, kwargs = arguments(request)
+                value = resolve(request["target"])(*args, **kwargs)
+                # arrays go back as they are now, so in-place changes show on the grader's side too
                 answer = {"ok": rpc.encode(value, handles), "args_after": [rpc.encode(a, handles) for a in args]}
             elif op == "getattr":
                 answer = {"ok": rpc.encode(getattr(handles[int(request["handle"])], request["name"]), handles)}
@@ -77,12 +86,69 @@ def serve() -> None:
                 answer = {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
         except BaseException as exc:  # the learner's code may raise anything, SystemExit included
             answer = _error(exc)
-            if isinstance(exc, (KeyboardInterrupt, MemoryError)):
-                traceback.clear_frames(exc.__traceback__)
         try:
             rpc.write_message(channel_out, answer)
         except (TypeError, ValueError) as exc:  # an answer that cannot be encoded
             rpc.write_message(channel_out, _error(exc))
+
+
+def _clean_up(scratch: Path) -> None:
+    """Kill every process of this PID namespace but the zygote and bubblewrap's init; empty the scratch folder."""
+    me = os.getpid()
+    for _ in range(3):  # a second pass catches what forked during the first
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) not in (1, me):
+                try:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+    for child in scratch.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+def serve() -> None:
+    channel_out = os.fdopen(os.dup(1), "wb")
+    channel_in = os.fdopen(os.dup(0), "rb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from autograder import rpc  # after the redirect: nothing printed from here on reaches the channel
+
+    shell = InteractiveShell.instance()
+    scratch = Path.cwd()
+    while True:
+        try:
+            request = rpc.read_message(channel_in)
+        except EOFError:
+            return
+        op = request.get("op")
+        if op == "preload":
+            failed = [i for i, source in enumerate(request["cells"])
+                      if not shell.run_cell(source, store_history=False).success]
+            rpc.write_message(channel_out, {"ok": rpc.encode(None), "failed": failed})
+        elif op == "fork":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _serve_learner(shell, channel_in, channel_out, rpc)
+                finally:
+                    os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            _clean_up(scratch)
+            rpc.write_message(channel_out, {"child_exit": os.waitstatus_to_exitcode(status)})
+        else:
+            rpc.write_message(channel_out, {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}})
 
 
 if __name__ == "__main__":

