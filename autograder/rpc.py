@@ -23,7 +23,7 @@ class ProtocolError(Exception):
 
 
 def _array(value: np.ndarray) -> dict:
-    value = np.ascontiguousarray(value)
+    value = np.array(value, order="C", copy=None)  # keeps 0-d arrays 0-d (ascontiguousarray would not)
     if value.dtype.kind not in ALLOWED_KINDS:
         raise TypeError(f"arrays of dtype {value.dtype} cannot be sent")
     return {"dtype": value.dtype.str, "shape": list(value.shape), "data": base64.b64encode(value.tobytes()).decode()}
@@ -35,10 +35,10 @@ def encode(value, handles=None):
         return {"t": "py", "v": value}
     if isinstance(value, int):
         return {"t": "py", "v": value} if abs(value) < 2**63 else {"t": "bigint", "v": str(value)}
-    if isinstance(value, float):
-        return {"t": "float", "v": repr(float(value))}
     if isinstance(value, np.generic) and value.dtype.kind in ALLOWED_KINDS:
         return {"t": "npscalar", **_array(np.asarray(value))}
+    if isinstance(value, float):
+        return {"t": "float", "v": repr(float(value))}
     if isinstance(value, np.ndarray):
         return {"t": "ndarray", **_array(value)}
     torch = sys.modules.get("torch")

@@ -121,11 +121,18 @@ def serve() -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
 
+    import threading
+
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
     from autograder import rpc  # after the redirect: nothing printed from here on reaches the channel
 
-    shell = InteractiveShell.instance()
+    # No history thread: a thread holding a lock at fork() time would deadlock the child.
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
     scratch = Path.cwd()
     while True:
         try:
@@ -136,7 +143,8 @@ def serve() -> None:
         if op == "preload":
             failed = [i for i, source in enumerate(request["cells"])
                       if not shell.run_cell(source, store_history=False).success]
-            rpc.write_message(channel_out, {"ok": rpc.encode(None), "failed": failed})
+            threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+            rpc.write_message(channel_out, {"ok": rpc.encode(None), "failed": failed, "threads": threads})
         elif op == "fork":
             pid = os.fork()
             if pid == 0:

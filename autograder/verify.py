@@ -86,6 +86,8 @@ class Zygote:
         answer = self.read(STARTUP_SECONDS)
         if answer.get("failed"):
             raise LearnerFailure("the lesson's setup cell failed in the sandbox")
+        if answer.get("threads"):  # forking a process with threads can deadlock its children
+            raise LearnerFailure(f"the zygote runs threads after its setup: {answer['threads']}")
 
     def write(self, message: dict) -> None:
         rpc.write_message(self.process.stdin, message)

@@ -22,6 +22,7 @@ from autograder.course import make_course
 from autograder.export import export_csv
 from autograder.grade import Options, grade_all, record
 from autograder.notebooks import cells_by_id, read, run_cells, solution_ids
+from autograder.verify import defined_names
 
 
 def _totals(results):
@@ -60,7 +61,8 @@ def test_scores_match_the_test_cells_run_directly(graded_class, root):
         submission = read(path)
         namespace = solved(LESSON)  # the setup cell's names; the student's answers replace the solutions below
         for grade_id in solution_ids(source):
-            namespace.pop(grade_id, None)
+            for name in defined_names(cells[grade_id].source):
+                namespace.pop(name, None)
         for solution in [c.source for c in submission.cells if c.metadata.get("nbgrader", {}).get("solution")]:
             with contextlib.suppress(Exception):
                 run_cells([solution], namespace)

@@ -1,0 +1,131 @@
+"""Unit tests of the grading tool's parts: the data channel, collection of LMS exports, the CLI, the self-check."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import rpc
+from autograder.collect import collect, student_id
+from autograder.grade import HIDDEN, suspicious_code
+from autograder.notebooks import read
+from autograder.verify import defined_names, learner_cells
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2**70, 0.1, float("inf"), "text", np.float64(0.5), np.int32(7),
+    np.arange(6.0).reshape(2, 3), np.array([True, False]), [1, (2.0, "x")], {"a": np.ones(2), 3: [None]},
+])
+def test_plain_data_crosses_unchanged(value):
+    back = rpc.decode(json.loads(json.dumps(rpc.encode(value))))
+    if isinstance(value, np.ndarray):
+        np.testing.assert_array_equal(back, value)
+        assert back.dtype == value.dtype
+    elif isinstance(value, dict):
+        assert back.keys() == value.keys()
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_tensors_cross_as_tensors_and_objects_as_handles():
+    back = rpc.decode(rpc.encode(torch.ones(2, 3, dtype=torch.float64)))
+    assert isinstance(back, torch.Tensor) and back.shape == (2, 3)
+    handles = []
+    message = rpc.encode(object(), handles)
+    assert message["t"] == "handle" and len(handles) == 1
+    with pytest.raises(TypeError):
+        rpc.encode(object())
+
+
+@pytest.mark.parametrize("message", [
+    {"t": "ndarray", "dtype": "|O", "shape": [1], "data": ""},  # object arrays could smuggle code
+    {"t": "ndarray", "dtype": "<f8", "shape": [1000], "data": "AAAA"},  # size mismatch
+    {"t": "py", "v": [1, 2]},
+    {"t": "pickle", "v": "gASV"},
+    "not a dict",
+])
+def test_malformed_or_dangerous_messages_are_refused(message):
+    with pytest.raises(rpc.ProtocolError):
+        rpc.decode(message)
+
+
+def test_solution_names_and_learner_cells(lesson01_source):
+    assert defined_names("def f(x):\n    return x\nanswer = 3\nclass Model:\n    pass") == {
+        "f": "function", "answer": "value", "Model": "function"}
+    cells = learner_cells(lesson01_source, lesson01_source)
+    assert len(cells) == 8 and cells[0].lstrip().startswith("def rnn_cell_forward")
+
+
+def test_hidden_regions_are_removed():
+    source = "visible()\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\nprint('done')\n"
+    cleaned = HIDDEN.sub("# hidden\n", source)
+    assert "secret" not in cleaned and "visible()" in cleaned and "print('done')" in cleaned
+
+
+def test_suspicious_code_is_noticed(lesson01_source):
+    import nbformat
+
+    notebook = nbformat.from_dict(json.loads(json.dumps(lesson01_source)))
+    notebook.cells.append(nbformat.v4.new_code_cell("np.allclose = lambda *a: True\nopen('../../gradebook.db')"))
+    flags = " ".join(suspicious_code(notebook))
+    assert "rebinds a numpy function" in flags and "grading system" in flags
+    assert suspicious_code(lesson01_source) == []
+
+
+@pytest.mark.parametrize("name,student", [
+    ("doejane_12345_678901_01_rnn_cell.ipynb", "doejane"),
+    ("smithj_late_12345_678901_Lesson1.ipynb", "smithj"),
+    ("Jane Doe_4242_assignsubmission_file_01_rnn_cell.ipynb", "Jane_Doe"),
+    ("s1234567.ipynb", "s1234567"),
+    ("alice-01_rnn_cell.ipynb", "alice"),
+    ("___.ipynb", None),
+])
+def test_student_ids_from_lms_file_names(name, student):
+    from autograder.collect import PATTERNS
+
+    assert student_id(name, PATTERNS) == student
+
+
+def test_collect_places_a_zip_and_reports_what_it_cannot(tmp_path):
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("submissions/doejane_1_2_01_rnn_cell.ipynb", "{}")
+        archive.writestr("submissions/roe_3_4_01_rnn_cell.ipynb", "{}")
+        archive.writestr("submissions/roe_3_5_01_rnn_cell.ipynb", "{}")
+        archive.writestr("submissions/readme.txt", "hello")
+        archive.writestr("../../escape.ipynb", "{}")
+    submitted = tmp_path / "submitted"
+    problems = collect("01_rnn_cell", export, submitted)
+    assert (submitted / "doejane" / "01_rnn_cell" / "01_rnn_cell.ipynb").is_file()
+    assert (submitted / "roe" / "01_rnn_cell" / "01_rnn_cell.ipynb").is_file()
+    assert (submitted / "escape" / "01_rnn_cell" / "01_rnn_cell.ipynb").is_file()  # flattened, never outside
+    assert not (tmp_path.parent / "escape.ipynb").exists()
+    assert any("readme.txt" in p for p in problems) and any("second file for student 'roe'" in p for p in problems)
+
+
+def test_cli_explains_bad_input(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "99_nothing"], capture_output=True, text=True)
+    assert run.returncode != 0 and "no lesson '99_nothing'" in run.stderr
+    run = subprocess.run([sys.executable, "-m", "autograder", "check", str(tmp_path / "missing.ipynb")],
+                         capture_output=True, text=True)
+    assert run.returncode != 0 and "no such file" in run.stderr
+
+
+def test_self_check_grades_a_notebook_with_hidden_tests(root, tmp_path):
+    import nbformat
+    from lesson01_variants import MUTANTS
+
+    from autograder.notebooks import with_solutions
+
+    notebook = with_solutions(read(root / "source" / "01_rnn_cell" / "01_rnn_cell.ipynb"),
+                              {"softmax": MUTANTS["softmax"]["no max subtraction (overflows)"]})
+    path = tmp_path / "my_attempt.ipynb"
+    nbformat.write(notebook, str(path))
+    run = subprocess.run([sys.executable, "-m", "autograder", "check", str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "Total: 90/100" in run.stdout  # the overflow only shows in the hidden test
+    assert "test_softmax_hidden" in run.stdout and "NaN or infinity" in run.stdout
