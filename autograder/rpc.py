@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import select
 import sys
+import time
 
 import numpy as np
 
@@ -97,6 +100,40 @@ def decode(message, make_handle=None):
     raise ProtocolError(f"unknown value kind {kind!r}")
 
 
+def parse(line: bytes) -> dict:
+    try:
+        message = json.loads(line)
+    except ValueError as error:
+        raise ProtocolError(f"not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("a message must be a JSON object")
+    return message
+
+
+class MessageReader:
+    """Reads messages from a pipe with a timeout. It keeps its own buffer: select() on a buffered file object
+    would miss a message already read into the buffer together with the previous one."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = b""
+
+    def read(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_MESSAGE:
+                raise ProtocolError("message too large")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                raise EOFError("the other side closed the channel")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return parse(line)
+
+
 def write_message(stream, message: dict) -> None:
     stream.write(json.dumps(message).encode() + b"\n")
     stream.flush()
@@ -108,10 +145,4 @@ def read_message(stream) -> dict:
         raise EOFError("the other side closed the channel")
     if len(line) > MAX_MESSAGE:
         raise ProtocolError("message too large")
-    try:
-        message = json.loads(line)
-    except ValueError as error:
-        raise ProtocolError(f"not JSON: {error}") from None
-    if not isinstance(message, dict):
-        raise ProtocolError("a message must be a JSON object")
-    return message
+    return parse(line)

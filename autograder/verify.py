@@ -14,7 +14,6 @@ import ast
 import contextlib
 import io
 import os
-import select
 import subprocess
 import sys
 import time
@@ -82,6 +81,7 @@ class Zygote:
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
                                         preexec_fn=self.limits.apply, start_new_session=True)
+        self.reader = rpc.MessageReader(self.process.stdout.fileno())
         self.write({"op": "preload", "cells": [self.setup_source]})
         answer = self.read(STARTUP_SECONDS)
         if answer.get("failed"):
@@ -93,10 +93,7 @@ class Zygote:
         rpc.write_message(self.process.stdin, message)
 
     def read(self, timeout: float) -> dict:
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError
-        return rpc.read_message(self.process.stdout)
+        return self.reader.read(timeout)
 
     def fork(self) -> None:
         """Start a fresh learner process (the zygote starts first if it is not running)."""
