@@ -148,13 +148,19 @@ def _in_kernel(lesson: str, student: str, course: Path, scratch: Path, options: 
     coursedir.assignment_id, coursedir.student_id = lesson, student
     app = Autograde(coursedir=coursedir, config=config)
     app.force, app.create_student = True, True
-    watchdog = threading.Timer(options.submission_timeout, _kill_children, args=(set(keep),))
+    fired = threading.Event()
+
+    def time_up() -> None:
+        fired.set()
+        _kill_children(set(keep))  # the kernel dies, nbgrader stops, this submission is flagged
+
+    watchdog = threading.Timer(options.submission_timeout, time_up)
     watchdog.start()
     try:
         outcome = capture_log(app)
     finally:
         watchdog.cancel()
-    if not watchdog.is_alive() and watchdog.finished.is_set() and not outcome["success"]:
+    if fired.is_set():
         raise TimeoutError
     autograded = course / "autograded" / student / lesson / f"{lesson}.ipynb"
     if not outcome["success"] or not autograded.exists():
@@ -243,8 +249,9 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
             except TimeoutError:
                 result.flags.append(f"the notebook ran over {options.submission_timeout} s in the kernel")
                 result.notes.append(f"Your notebook did not finish within {options.submission_timeout} s.")
-            except RuntimeError as error:
-                result.flags.append(str(error))
+            except Exception as error:  # nbgrader could not finish: the trusted run still grades
+                result.flags.append(str(error) if isinstance(error, RuntimeError) else
+                                    f"nbgrader failed: {type(error).__name__}: {error}")
                 result.notes.append("Your notebook stopped the grading kernel before the end (for example by "
                                     "exiting the process, crashing it, or using too much memory).")
         trusted = run_trusted(source, submission, zygote_for(source, options), options.cell_timeout)
@@ -324,7 +331,11 @@ def _worker_main(connection, template, options: Options) -> None:
         if task is None:
             break
         lesson, student, path = task
-        connection.send(grade_one(lesson, student, path, template, options))
+        try:
+            result = grade_one(lesson, student, path, template, options)
+        except Exception as error:  # a fault of the grader's: flag this submission, keep the worker
+            result = _failed(lesson, student, f"grading failed: {type(error).__name__}: {error}", template)
+        connection.send(result)
     for zygote in _ZYGOTES.values():
         zygote.close()
 
