@@ -36,6 +36,7 @@ from autograder.course import ROOT, lesson_notebook, make_course, run_nbgrader
 from autograder.notebooks import cells_by_id, read
 
 HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
+HIDDEN_PLACEHOLDER = "# (hidden tests ran here when your notebook was graded)\n"
 SUSPICIOUS = {  # patterns in a learner's code that an instructor may want to look at (they change no score)
     r"input_transformers|ast_transformers|register_magic": "rewrites how cells run (IPython transformers)",
     r"gradebook|nbgrader|NBGRADER": "mentions the grading system",
@@ -82,8 +83,19 @@ def max_scores(source) -> dict[str, float]:
 
 
 def prepare_template(lesson: str, workdir: Path, root: Path = ROOT) -> Path:
-    """A scratch course holding the lesson's source and a gradebook that knows its test cells."""
+    """A scratch course whose gradebook knows the lesson's test cells, without their hidden parts.
+
+    nbgrader restores test cells from this gradebook into the sandboxed kernel, so the kernel never holds a
+    hidden test: nothing the learner's code prints can carry one into the feedback. Hidden tests run only in
+    the grader's own process (autograder.verify).
+    """
     course = make_course(workdir, [lesson], root)
+    path = lesson_notebook(lesson, root=course)
+    notebook = read(path)
+    for cell in notebook.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            cell.source = HIDDEN.sub(HIDDEN_PLACEHOLDER, cell.source)
+    nbformat.write(notebook, str(path))
     run_nbgrader(["generate_assignment", lesson, "--force",
                   f"--CourseDirectory.release_directory={workdir / 'release-unused'}"], course)
     return course
@@ -177,8 +189,7 @@ def feedback_notebook(notebook, source, result: Result):
     for cell in notebook.cells:
         identifier = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if identifier in tests:
-            cell.source = HIDDEN.sub("# (hidden tests ran here when your notebook was graded)\n",
-                                     tests[identifier].source)
+            cell.source = HIDDEN.sub(HIDDEN_PLACEHOLDER, tests[identifier].source)
             cell.metadata["nbgrader"] = dict(tests[identifier].metadata["nbgrader"])
             earned, points = result.scores.get(identifier, 0.0), result.max_scores[identifier]
             text = (f"PASSED ({earned:g}/{points:g} points)\n" if earned == points else
@@ -209,16 +220,17 @@ def zygote_for(source, options: Options):
     return _ZYGOTES[key]
 
 
-def grade_one(lesson: str, student: str, path: Path, template: Path | None, options: Options) -> Result:
+def grade_one(lesson: str, student: str, path: Path, template: Path | None, options: Options,
+              root: Path = ROOT) -> Result:
     """Grade one submission file (runs in a worker process); never raises for a bad submission.
 
-    `template` is a course from prepare_template; without one (options.in_kernel False) the course's own
-    source/ is used.
+    `template` is a course from prepare_template (needed when options.in_kernel); the test cells, hidden ones
+    included, come from the source/ of `root`.
     """
     from autograder.verify import run_trusted
 
     started = time.monotonic()
-    source = read(lesson_notebook(lesson, root=template or ROOT))
+    source = read(lesson_notebook(lesson, root=root))
     points = max_scores(source)
     result = Result(student, {g: 0.0 for g in points}, points)
     try:
@@ -256,13 +268,16 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
                                     "exiting the process, crashing it, or using too much memory).")
         trusted = run_trusted(source, submission, zygote_for(source, options), options.cell_timeout)
     result.flags += trusted.events
+    # the kernel ran these cells without their hidden parts: its pass says nothing about the hidden checks
+    partly_hidden = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                     if c.get("metadata", {}).get("nbgrader", {}).get("grade") and HIDDEN.search(c.source)}
     for grade_id, verdict in trusted.verdicts.items():
         result.scores[grade_id] = points[grade_id] if verdict.passed else 0.0
         if not verdict.passed:
             result.messages[grade_id] = verdict.message
         if result.in_kernel is not None:
             kernel_score = result.in_kernel.get(grade_id, 0.0)
-            if kernel_score >= points[grade_id] and not verdict.passed:
+            if kernel_score >= points[grade_id] and not verdict.passed and grade_id not in partly_hidden:
                 result.flags.append(f"{grade_id}: passed in the kernel but failed the grader's own run "
                                     f"({verdict.message}); suspected tampering, the grader's verdict stands")
             elif kernel_score < points[grade_id] and verdict.passed:
@@ -319,7 +334,7 @@ def _quiet_gradebook() -> None:
     warnings.filterwarnings("ignore", category=SAWarning)
 
 
-def _worker_main(connection, template, options: Options) -> None:
+def _worker_main(connection, template, options: Options, root: Path) -> None:
     """A grading process: set up once (kernel spec, limits), then grade the submissions it is sent."""
     _quiet_gradebook()
     jupyter = Path(tempfile.mkdtemp(prefix="kernelspec-"))
@@ -332,18 +347,18 @@ def _worker_main(connection, template, options: Options) -> None:
             break
         lesson, student, path = task
         try:
-            result = grade_one(lesson, student, path, template, options)
+            result = grade_one(lesson, student, path, template, options, root)
         except Exception as error:  # a fault of the grader's: flag this submission, keep the worker
-            result = _failed(lesson, student, f"grading failed: {type(error).__name__}: {error}", template)
+            result = _failed(lesson, student, f"grading failed: {type(error).__name__}: {error}", root)
         connection.send(result)
     for zygote in _ZYGOTES.values():
         zygote.close()
 
 
 class _Worker:
-    def __init__(self, context, template, options):
+    def __init__(self, context, template, options, root):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, template, options), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, template, options, root), daemon=True)
         self.process.start()
         self.task = None
         self.started = 0.0
@@ -385,7 +400,7 @@ def grade_all(lesson: str, submissions: dict[str, Path], options: Options, root:
         template = prepare_template(lesson, Path(scratch) / "template", root)
         context = multiprocessing.get_context("spawn")  # workers start clean: no threads or state inherited
         queue = [(lesson, student, path) for student, path in submissions.items()]
-        workers = [_Worker(context, template, options) for _ in range(max(1, min(options.workers, len(queue))))]
+        workers = [_Worker(context, template, options, root) for _ in range(max(1, min(options.workers, len(queue))))]
         if progress:
             _progress(0, len(submissions), "")
         for worker in workers:
@@ -404,11 +419,11 @@ def grade_all(lesson: str, submissions: dict[str, Path], options: Options, root:
                     except (EOFError, OSError):
                         results[student] = _failed(lesson, student, "the grading process died", root)
                         worker.stop(kill=True)
-                        workers[index] = worker = _Worker(context, template, options)
+                        workers[index] = worker = _Worker(context, template, options, root)
                 elif worker.process.sentinel in ready or time.monotonic() - worker.started > budget:
                     results[student] = _failed(lesson, student, "the grading process died or ran out of time", root)
                     worker.stop(kill=True)
-                    workers[index] = worker = _Worker(context, template, options)
+                    workers[index] = worker = _Worker(context, template, options, root)
                 else:
                     continue
                 worker.task = None

@@ -1,6 +1,8 @@
 """Plausible wrong (MUTANTS) and differently written correct (ALTERNATIVES) solutions for lesson 01.
 
 Each entry is the full code a learner might put in the solution cell whose grade_id is the key.
+WRONG picks, per solution cell, one mistake the visible tests catch too (graded for real by nbgrader);
+VISIBLE_MESSAGES says what the visible test must say for some mistakes.
 """
 
 MUTANTS = {
@@ -161,4 +163,22 @@ ALTERNATIVES = {
         "rounded": "tanh_slope_at_2 = 0.07",
         "numpy float": "tanh_slope_at_2 = np.float64(1 / np.cosh(2.0) ** 2)",
     },
+}
+
+WRONG = {
+    "rnn_cell_forward": "ignores h_prev", "linear_output": "missing bias", "softmax": "always the last axis",
+    "rnn_param_count": "two cell biases", "checkpoint_translation": "many-to-many",
+    "checkpoint_param_growth": "linear", "checkpoint_jordan": "hidden state", "checkpoint_tanh_slope": "slope at 0",
+}
+
+VISIBLE_MESSAGES = {
+    ("rnn_cell_forward", "ignores h_prev"): "ignores h_prev",
+    ("rnn_cell_forward", "missing bias"): "ignores the bias b",
+    ("rnn_cell_forward", "W_h not transposed"): "W_h is used untransposed",
+    ("rnn_cell_forward", "sigmoid for tanh"): "sigmoid",
+    ("rnn_cell_forward", "no nonlinearity"): "pre-activation",
+    ("linear_output", "missing bias"): "ignores the bias b_y",
+    ("softmax", "always the last axis"): "axis",
+    ("softmax", "not normalised"): "not normalised",
+    ("rnn_param_count", "two cell biases"): "two cell biases",
 }

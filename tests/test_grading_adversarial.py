@@ -97,6 +97,10 @@ def _corpus(source, release, repo, course):
             "import os\n"
             "graded = any(k.startswith('NBGRADER') for k in os.environ)\n"
             "param_growth_with_length = 'linear' if graded else 'constant'")}), None, ALL),
+        "prints_every_cell_it_sees": (_add_cell(_add_cell(source, (
+            "seen = []\n"
+            "get_ipython().events.register('pre_run_cell', lambda info: seen.append(info.raw_cell))"), 2),
+            "print('\\n'.join(seen))"), None, ALL),
         "corrupt_file": ('{"cells": [{"cell_type": "code", "sour', None, 0.0),
         "empty_file": ("", None, 0.0),
         "wrong_file_name": (source, "my_homework.ipynb", ALL),
@@ -177,8 +181,8 @@ def graded(root, tmp_path_factory):
     "deleted_test_cell", "edited_test_cell_and_wrong_answer", "edited_points_and_wrong_answer", "system_exit",
     "os_exit_midway", "segfault_at_end", "memory_bomb", "output_flood", "stderr_in_correct_solution",
     "patched_numpy_and_checks", "blanks_later_cells", "reads_gradebook_and_source", "writes_outside_its_folder",
-    "network_access", "detects_grading_from_environment", "corrupt_file", "empty_file", "wrong_file_name",
-    "untouched_release",
+    "network_access", "detects_grading_from_environment", "prints_every_cell_it_sees", "corrupt_file", "empty_file",
+    "wrong_file_name", "untouched_release",
 ])
 def test_each_case_gets_an_honest_grade_and_feedback(graded, student):
     expected = graded["cases"][student][2]

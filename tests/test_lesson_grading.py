@@ -1,0 +1,66 @@
+"""Every lesson graded by real `nbgrader autograde` in a scratch course: one run grades five submissions.
+
+- the source notebook (solutions in place) scores 100/100;
+- the release notebook, untouched, scores 0 on every graded cell and still runs to the end;
+- release notebooks filled with differently written correct solutions score 100;
+- a release notebook filled with plausible wrong solutions loses points on every exercise.
+"""
+
+import nbformat
+import pytest
+from conftest import LESSONS, ROOT
+from test_lesson_variants import variants
+
+from autograder.grading import autograde
+from autograder.notebooks import read, solution_ids, with_solutions
+
+
+@pytest.fixture(scope="module", params=LESSONS)
+def graded(request, tmp_path_factory):
+    lesson = request.param
+    module = variants(lesson)
+    release = read(ROOT / "release" / lesson / f"{lesson}.ipynb")
+    ids = solution_ids(release)
+    notebooks = {
+        "solution": read(ROOT / "source" / lesson / f"{lesson}.ipynb"),
+        "untouched": release,
+        "alternatives_a": with_solutions(release, {g: list(module.ALTERNATIVES[g].values())[0] for g in ids}),
+        "alternatives_b": with_solutions(release, {g: list(module.ALTERNATIVES[g].values())[1] for g in ids}),
+        "mistakes": with_solutions(release, {g: module.MUTANTS[g][module.WRONG[g]] for g in ids}),
+    }
+    inbox = tmp_path_factory.mktemp("inbox")
+    paths = {}
+    for student, notebook in notebooks.items():
+        paths[student] = inbox / f"{student}.ipynb"
+        nbformat.write(notebook, str(paths[student]))
+    course = tmp_path_factory.mktemp("course")
+    return lesson, course, autograde(lesson, paths, course)
+
+
+def _max_points(lesson):
+    notebook = read(ROOT / "source" / lesson / f"{lesson}.ipynb")
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def test_correct_solutions_score_full_marks(graded):
+    lesson, _, scores = graded
+    for student in ("solution", "alternatives_a", "alternatives_b"):
+        assert scores[student] == pytest.approx(_max_points(lesson)), (student, scores[student])
+
+
+def test_untouched_release_scores_zero_everywhere_and_runs_to_the_end(graded):
+    lesson, course, scores = graded
+    assert set(scores["untouched"].values()) == {0.0}, scores["untouched"]
+    autograded = read(course / "autograded" / "untouched" / lesson / f"{lesson}.ipynb")
+    unexecuted = [i for i, c in enumerate(autograded.cells) if c.cell_type == "code" and c.execution_count is None]
+    assert not unexecuted, f"cells never executed: {unexecuted}"
+
+
+def test_plausible_mistakes_lose_points_on_every_exercise(graded):
+    lesson, _, scores = graded
+    points = _max_points(lesson)
+    for grade_id in variants(lesson).WRONG:
+        cells = [g for g in points if g == f"test_{grade_id}" or g.startswith(f"test_{grade_id}_")]
+        earned = sum(scores["mistakes"][g] for g in cells)
+        assert earned < sum(points[g] for g in cells), f"{grade_id}: the mistake kept full marks"
