@@ -43,7 +43,7 @@ class CellExplorer(_Explorer):
         zeros = np.zeros(self.HIDDEN_SIZE)
         self.bars, self.pre_marker = plots.term_bars(
             self.ax_terms, {"W_x x_t": zeros, "W_h h_prev": zeros, "b": zeros}, total=zeros, total_label="a (sum)")
-        self.ax_terms.set_title("the three terms of the pre-activation, per hidden unit", fontsize=10)
+        self.ax_terms.set_ylabel("contribution to the pre-activation")
         self.span = 5.0
         self.points = plots.activation_curve(self.ax_tanh, "tanh", span=self.span)
         self.ax_tanh.set_ylim(-1.25, 1.25)

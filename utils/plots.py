@@ -164,7 +164,8 @@ def term_bars(ax, terms: dict[str, np.ndarray], total: np.ndarray | None = None,
         (marker,) = ax.plot(np.arange(units), total, "kD", ms=7, label=total_label)
     ax.axhline(0, color="#555555", lw=0.8)
     ax.set_xticks(np.arange(units), [f"unit {j + 1}" for j in range(units)])
-    ax.legend(fontsize=8, loc="upper left", ncols=len(names) + 1)
+    # above the axes, so that no bar or marker ever hides behind it
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(names) + 1, frameon=False)
     return bars, marker
 
 
