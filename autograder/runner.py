@@ -21,6 +21,7 @@ After a child ends, the zygote answers {"child_exit": status}.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,26 +93,39 @@ def _serve_learner(shell, channel_in, channel_out, rpc) -> None:
             rpc.write_message(channel_out, _error(exc))
 
 
-def _clean_up(scratch: Path) -> None:
-    """Kill every process of this PID namespace but the zygote and bubblewrap's init; empty the scratch folder."""
-    me = os.getpid()
-    for _ in range(3):  # a second pass catches what forked during the first
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and int(entry.name) not in (1, me):
-                try:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
+def _in_own_pid_namespace() -> bool:
+    """True inside bubblewrap's PID namespace (its init is PID 1); never true on the host."""
+    try:
+        return Path("/proc/1/comm").read_text().strip() == "bwrap"
+    except OSError:
+        return False
+
+
+def _clean_up(scratch: Path, child: int) -> None:
+    """After a learner: kill what it left running and empty the scratch folder.
+
+    In the sandbox that is every process of the PID namespace but the zygote and bubblewrap's init. Outside one
+    (a self-learner's `check --no-sandbox`) only the learner's own process group is killed: the host's other
+    processes are none of our business.
+    """
+    if not _in_own_pid_namespace():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child, signal.SIGKILL)
+    else:
+        me = os.getpid()
+        for _ in range(3):  # a second pass catches what forked during the first
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit() and int(entry.name) not in (1, me):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(int(entry.name), signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0]:
                     pass
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
-        except ChildProcessError:
-            pass
-    for child in scratch.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
+    for entry in scratch.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
         else:
-            child.unlink(missing_ok=True)
+            entry.unlink(missing_ok=True)
 
 
 def serve() -> None:
@@ -148,12 +162,13 @@ def serve() -> None:
         elif op == "fork":
             pid = os.fork()
             if pid == 0:
+                os.setpgid(0, 0)  # the learner's own process group, killed as a whole afterwards
                 try:
                     _serve_learner(shell, channel_in, channel_out, rpc)
                 finally:
                     os._exit(0)
             _, status = os.waitpid(pid, 0)
-            _clean_up(scratch)
+            _clean_up(scratch, pid)
             rpc.write_message(channel_out, {"child_exit": os.waitstatus_to_exitcode(status)})
         else:
             rpc.write_message(channel_out, {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}})
