@@ -129,3 +129,16 @@ def test_self_check_grades_a_notebook_with_hidden_tests(root, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "Total: 90/100" in run.stdout  # the overflow only shows in the hidden test
     assert "test_softmax_hidden" in run.stdout and "NaN or infinity" in run.stdout
+
+
+def test_self_check_without_sandbox_leaves_other_processes_alone(root):
+    """Outside bubblewrap the learner's clean-up must touch only its own processes (run in a PID namespace of
+    its own, so that a regression cannot take the test runner down with it)."""
+    import os
+
+    notebook = root / "source" / "01_rnn_cell" / "01_rnn_cell.ipynb"
+    script = (f"sleep 120 & bystander=$!; {sys.executable} -m autograder check --no-sandbox {notebook} | tail -n 1; "
+              "kill -0 $bystander && echo bystander survived; kill $bystander")
+    unshare = ["unshare", "-pf", "--mount-proc"] + ([] if os.geteuid() == 0 else ["-r"])
+    run = subprocess.run([*unshare, "bash", "-c", script], capture_output=True, text=True, timeout=300)
+    assert "Total: 100/100" in run.stdout and "bystander survived" in run.stdout, run.stdout + run.stderr
