@@ -37,9 +37,3 @@ def scores(course: Path, lesson: str, students: list[str]) -> dict[str, dict[str
                                for grade in notebook.grades}
     return result
 
-
-def max_scores(course: Path, lesson: str) -> dict[str, float]:
-    """{grade_id: points} of a lesson's graded cells, as recorded by generate_assignment."""
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        assignment = gradebook.find_assignment(lesson)
-        return {cell.name: float(cell.max_score) for notebook in assignment.notebooks for cell in notebook.grade_cells}
