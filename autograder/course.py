@@ -27,13 +27,6 @@ def lesson_notebook(lesson: str, kind: str = "source", root: Path = ROOT) -> Pat
     return root / kind / lesson / f"{lesson}.ipynb"
 
 
-def nbgrader_environment() -> dict[str, str]:
-    """os.environ (this environment's bin folder on PATH) for an nbgrader subprocess."""
-    env = dict(os.environ)
-    env.setdefault("PYTHONWARNINGS", "ignore")
-    return env
-
-
 def run_nbgrader(args: list[str], course_root: Path, timeout: float | None = None,
                  db_url: str | None = None) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGS` on the course at course_root (gradebook: db_url, default its gradebook.db);
@@ -41,7 +34,8 @@ def run_nbgrader(args: list[str], course_root: Path, timeout: float | None = Non
     db_url = db_url or f"sqlite:///{course_root / 'gradebook.db'}"
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_root}",
                f"--CourseDirectory.db_url={db_url}"]
-    result = subprocess.run(command, cwd=course_root, env=nbgrader_environment(), capture_output=True, text=True,
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(command, cwd=course_root, env=env, capture_output=True, text=True,
                             timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -49,6 +49,20 @@ def run_cells(sources: list[str], namespace: dict | None = None) -> dict:
     return namespace
 
 
+def notebook_from_cells(setup: str, solutions: dict[str, str], tests: dict[str, str], points: int = 1):
+    """A minimal lesson notebook: a setup cell, solution cells and graded test cells, by grade_id."""
+    def cell(source, grade_id, **flags):
+        node = nbformat.v4.new_code_cell(source)
+        node.metadata["nbgrader"] = {"grade_id": grade_id, "schema_version": 3, "locked": not flags.get("solution"),
+                                     "solution": False, "grade": False, "task": False, **flags}
+        return node
+
+    cells = [cell(setup, "setup")]
+    cells += [cell(source, grade_id, solution=True) for grade_id, source in solutions.items()]
+    cells += [cell(source, grade_id, grade=True, points=points) for grade_id, source in tests.items()]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
 def explorer_cells(notebook) -> dict[str, str]:
     """{grade_id: source} of the cells that build a lesson's interactive explorers (grade_id 'explorer_...')."""
     return {grade_id(c): c.source for c in notebook.cells if (grade_id(c) or "").startswith("explorer_")}

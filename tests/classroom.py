@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from lesson01_variants import ALTERNATIVES, MUTANTS
 
-from autograder.notebooks import read, solution_ids, with_solutions
+from autograder.notebooks import cells_by_id, read, solution_ids, with_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_rnn_cell"
@@ -19,8 +19,8 @@ def _release():
 
 def _solutions():
     source = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
-    cells = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.get("metadata", {}).get("nbgrader")}
-    return {g: cells[g] for g in solution_ids(source)}
+    cells = cells_by_id(source)
+    return {g: cells[g].source for g in solution_ids(source)}
 
 
 def synthetic_class(folder: Path, size: int = 20) -> dict[str, Path]:

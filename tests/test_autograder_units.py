@@ -142,3 +142,30 @@ def test_self_check_without_sandbox_leaves_other_processes_alone(root):
     unshare = ["unshare", "-pf", "--mount-proc"] + ([] if os.geteuid() == 0 else ["-r"])
     run = subprocess.run([*unshare, "bash", "-c", script], capture_output=True, text=True, timeout=300)
     assert "Total: 100/100" in run.stdout and "bystander survived" in run.stdout, run.stdout + run.stderr
+
+
+def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
+    """Learner objects stay in the sandbox (calls and attribute reads cross as handles); arrays a learner writes
+    into come back changed, as they would in a kernel."""
+
+    from autograder.notebooks import notebook_from_cells
+    from autograder.sandbox import Limits
+    from autograder.verify import Zygote, run_trusted
+
+    solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
+                "    def add(self, k):\n        self.value += k\n        return self.value\n\n"
+                "def make_counter(start):\n    return Counter(start)\n\n"
+                "def double_in_place(a):\n    a *= 2\n")
+    tests = {"test_make_counter": "c = make_counter(3)\nassert c.add(2) == 5 and c.value == 5\n",
+             "test_double_in_place": "x = np.ones(3)\ndouble_in_place(x)\nassert (x == 2).all(), x\n"}
+    source = notebook_from_cells("import numpy as np", {"make_counter": solution}, tests)
+    wrong = notebook_from_cells("import numpy as np", {"make_counter": solution.replace("a *= 2", "a = a * 2")
+                                                       .replace("self.value += k", "self.value = k")}, tests)
+    zygote = Zygote("import numpy as np", tmp_path / "learner", Limits())
+    try:
+        right = run_trusted(source, source, zygote, call_timeout=20)
+        bad = run_trusted(source, wrong, zygote, call_timeout=20)
+    finally:
+        zygote.close()
+    assert all(v.passed for v in right.verdicts.values()), right.verdicts
+    assert not any(v.passed for v in bad.verdicts.values()), bad.verdicts

@@ -12,11 +12,10 @@ import numpy as np
 import torch
 
 from utils import data, plots, reference
-from utils.widgets import Explorer as _Explorer
-from utils.widgets import LiveFigure, TimelinePlayer, call_learner, slider
+from utils.widgets import Explorer, LiveFigure, TimelinePlayer, call_learner, slider
 
 
-class CellExplorer(_Explorer):
+class CellExplorer(Explorer):
     """Lesson 01: the terms of h_t = tanh(W_x x_t + W_h h_prev + b) and where each unit sits on tanh.
 
     Bars: the three terms per hidden unit and their sum, the pre-activation a (diamonds).
