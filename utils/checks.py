@@ -60,6 +60,53 @@ def expect_close(actual, expected, what: str, mistakes: dict | None = None, rtol
     )
 
 
+def expect_named(value, names, what: str) -> dict:
+    """`value` (a dict with these keys, or a tuple/list in this order) as {name: value}."""
+    if value is None:
+        raise AssertionError(f"{what} returned None: did you forget the `return` statement?")
+    if isinstance(value, dict):
+        missing = [name for name in names if name not in value]
+        if missing:
+            raise AssertionError(f"{what} returned a dict without the key(s) {missing}; expected keys {list(names)}")
+        return {name: value[name] for name in names}
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        raise AssertionError(f"{what} must return {len(names)} values ({', '.join(names)}); got {type(value).__name__}"
+                             + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""))
+    return dict(zip(names, value, strict=True))
+
+
+def expect_all_close(actual: dict, expected: dict, what: str, mistakes: dict | None = None, rtol=RTOL, atol=ATOL) -> None:
+    """Assert every array of `actual` matches `expected` (same keys); name a known mistake for the first one that
+    does not. `mistakes` maps a message to a dict of wrong arrays (any subset of the keys)."""
+    for name, target in expected.items():
+        per_key = {message: wrong.get(name) for message, wrong in (mistakes or {}).items()}
+        expect_close(actual[name], target, f"{what}, {name}", per_key, rtol=rtol, atol=atol)
+
+
+def relative_error(a, b) -> float:
+    """||a - b|| / (||a|| + ||b||): 0 for equal arrays, 1 for opposite ones; about 1e-10 for a good gradient check."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = float(np.linalg.norm(a) + np.linalg.norm(b))
+    return float(np.linalg.norm(a - b)) / scale if scale > 0 else 0.0
+
+
+def numeric_gradient(loss, array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Central differences (loss(a + eps) - loss(a - eps)) / 2 eps for every entry of `array` (restored after).
+
+    The error of a central difference shrinks like eps**2; float64 rounding limits it to about 1e-10.
+    """
+    gradient = np.zeros_like(array, dtype=np.float64)
+    for index in np.ndindex(array.shape):
+        kept = array[index]
+        array[index] = kept + eps
+        above = loss()
+        array[index] = kept - eps
+        below = loss()
+        array[index] = kept
+        gradient[index] = (above - below) / (2 * eps)
+    return gradient
+
+
 def expect_integer(actual, expected: int, what: str, mistakes: dict | None = None) -> None:
     """Assert `actual` is the integer `expected`; name a known mistake when it matches one."""
     if isinstance(actual, (bool, np.bool_)):
@@ -102,3 +149,50 @@ def expect_number(answer, what: str) -> float:
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not np.isfinite(float(answer)):
         raise AssertionError(f"{what} must be a finite number; got {answer!r}")
     return float(answer)
+
+
+# Lesson 03: results that are dicts of arrays, and orthogonal matrices ------------------------------------------
+
+
+def flat(arrays: dict) -> np.ndarray:
+    """Every array of a dict, raveled and joined in key order: one vector to compare at once."""
+    return np.concatenate([np.asarray(array, dtype=np.float64).ravel() for array in arrays.values()])
+
+
+def expect_clip_result(result, grads: dict, what: str) -> tuple[dict, float]:
+    """(clipped, total_norm) as clip_grad_norm must return it: a new dict with the keys and shapes of `grads`
+    holding finite arrays, and a finite number."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise AssertionError(f"{what} must return a pair (clipped, total_norm); got {type(result).__name__}")
+    clipped, total = result
+    if not isinstance(clipped, dict) or set(clipped) != set(grads):
+        keys = list(clipped) if isinstance(clipped, dict) else type(clipped).__name__
+        raise AssertionError(f"{what}: clipped must be a dict with the keys {list(grads)}; got {keys}")
+    arrays = {name: expect_array(clipped[name], np.shape(grad), f"{what}, clipped[{name!r}]")
+              for name, grad in grads.items()}
+    try:
+        total = float(np.asarray(total, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what}: total_norm must be a number; got {total!r}") from None
+    if not np.isfinite(total):
+        raise AssertionError(f"{what}: total_norm is {total} (a division by zero?)")
+    return arrays, total
+
+
+def expect_orthogonal(W, n: int, what: str) -> np.ndarray:
+    """Assert W is an (n, n) orthogonal matrix (W W^T = W^T W = I); say how it falls short otherwise."""
+    W = expect_array(W, (n, n), what)
+    gram = W.T @ W
+    identity = np.eye(n)
+    if _close(gram, identity, 0, 1e-9) and _close(W @ W.T, identity, 0, 1e-9):
+        return W
+    lengths = np.sqrt(np.diag(gram))
+    off_diagonal = gram - np.diag(np.diag(gram))
+    if np.abs(off_diagonal).max() < 1e-9 and np.abs(lengths - lengths[0]).max() < 1e-9:
+        raise AssertionError(f"{what}: the columns are orthogonal but have length {lengths[0]:.4g}, not 1; "
+                             "do not rescale the matrix")
+    if _close(np.linalg.norm(W, axis=1), np.ones(n), 0, 1e-9) or _close(lengths, np.ones(n), 0, 1e-9):
+        raise AssertionError(f"{what}: rows (or columns) have length 1 but are not orthogonal to each other; "
+                             "normalising a random matrix is not enough: take Q from its QR decomposition")
+    raise AssertionError(f"{what} is not orthogonal: W.T @ W differs from the identity by up to "
+                         f"{float(np.abs(gram - identity).max()):.3g}")

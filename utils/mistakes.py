@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from utils import reference
+from utils import checks, reference
 
 
 def _square(matrix: np.ndarray) -> bool:
@@ -37,6 +37,87 @@ def rnn_cell_forward(x_t, h_prev, W_x, W_h, b) -> dict[str, np.ndarray]:
         found["W_h is used untransposed: the recurrent term is h_prev @ W_h.T"] = step(x_t, h_prev, W_x, W_h.T, b)
     if _square(W_x):
         found["W_x is used untransposed: the input term is x_t @ W_x.T"] = step(x_t, h_prev, W_x.T, W_h, b)
+    return found
+
+
+def rnn_forward(x, h0, W_x, W_h, b) -> dict[str, np.ndarray]:
+    run, step = reference.run_rnn, reference.rnn_cell_step
+    hs = run(x, h0, W_x, W_h, b)
+    found = {
+        "your states ignore h0: start the loop from h = h0, not from zeros": run(x, 0 * h0, W_x, W_h, b),
+        "every step must use the state of the step before; yours always uses h0": np.stack(
+            [step(x[:, t], h0, W_x, W_h, b) for t in range(x.shape[1])], axis=1),
+        "hs[:, t] must hold h_t, the state after reading x_t; yours holds the state before it (shifted by one step)":
+            np.concatenate([np.asarray(h0)[:, None], hs[:, :-1]], axis=1),
+        "you ran through time backwards: step t reads x[:, t] after step t - 1": run(x[:, ::-1], h0, W_x, W_h, b)[:, ::-1].copy(),
+        "your states ignore the bias b": run(x, h0, W_x, W_h, np.zeros_like(b)),
+    }
+    if _square(W_h):
+        found["W_h is used untransposed: the recurrent term is h @ W_h.T"] = run(x, h0, W_x, W_h.T, b)
+    if _square(W_x):
+        found["W_x is used untransposed: the input term is x[:, t] @ W_x.T"] = run(x, h0, W_x.T, W_h, b)
+    return found
+
+
+def rnn_cell_backward(dh_t, x_t, h_prev, h_t, W_x, W_h) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake as {message: {gradient name: wrong value}}, from autograd of the cell's linear part."""
+    def through_linear(da, x=x_t, h=h_prev, W_x=W_x, W_h=W_h):
+        return reference.linear_map_gradients(da, x, h, W_x, W_h)
+
+    da = reference.tanh_backward(dh_t, h_t)
+    right = through_linear(da)
+    batch = np.shape(x_t)[0]
+    found = {
+        "you left out the tanh slope: multiply dh_t by (1 - h_t**2) before going through the weights":
+            through_linear(dh_t),
+        "the tanh slope is 1 - h_t**2 where h_t is the cell's output; you applied tanh to h_t again":
+            through_linear(dh_t * (1 - np.tanh(h_t) ** 2)),
+        "the tanh slope is 1 - h_t**2, not 1 - h_t": through_linear(dh_t * (1 - h_t)),
+        "you used the sigmoid's slope h (1 - h); the cell uses tanh, whose slope is 1 - h**2":
+            through_linear(dh_t * h_t * (1 - h_t)),
+        "dW_h pairs the gradient with h_prev, the state that entered the cell; you used h_t":
+            {"dW_h": through_linear(da, h=h_t)["dW_h"]},
+        "the weight and bias gradients add up over the batch (the loss is a sum); you averaged them":
+            {name: right[name] / batch for name in ("dW_x", "dW_h", "db")},
+    }
+    if _square(W_h):
+        found["the gradient reaches h_prev through W_h itself (da @ W_h); you used W_h.T"] = {
+            "dh_prev": through_linear(da, W_h=W_h.T)["dh_prev"]}
+    if _square(W_x):
+        found["the gradient reaches x_t through W_x itself (da @ W_x); you used W_x.T"] = {
+            "dx_t": through_linear(da, W_x=W_x.T)["dx_t"]}
+    return found
+
+
+def rnn_backward(dhs, x, h0, hs, W_x, W_h, b) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake of BPTT as {message: {gradient name: wrong value}}, from autograd variants.
+
+    `b` is needed only to rebuild the forward pass (rnn_backward itself never needs it).
+    """
+    grads = reference.rnn_gradients
+    right = grads(x, h0, W_x, W_h, b, dhs)
+    last_only = np.zeros_like(dhs)
+    last_only[:, -1] = dhs[:, -1]
+    steps = np.shape(x)[1]
+    das = [reference.tanh_backward(right["dh_total"][:, t], hs[:, t]) for t in range(steps)]
+    previous = [h0] + [hs[:, t - 1] for t in range(1, steps)]
+    per_step = [reference.linear_map_gradients(das[t], x[:, t], previous[t], W_x, W_h) for t in range(steps)]
+    shifted = [reference.linear_map_gradients(das[t], x[:, t], hs[:, t], W_x, W_h) for t in range(steps)]
+    names = ("dx", "dh0", "dW_x", "dW_h", "db")
+    found = {
+        "no gradient flows back from h_{t+1} into h_t: add the dh_prev of step t + 1 to dhs[:, t] before step t":
+            {name: value for name, value in grads(x, h0, W_x, W_h, b, dhs, truncate=1).items() if name in names},
+        "you used only the last step's dhs[:, -1]; the loss reaches every h_t, so add dhs[:, t] at every step":
+            {name: value for name, value in grads(x, h0, W_x, W_h, b, last_only).items() if name in names},
+        "dW_x, dW_h and db must add up (+=) the contributions of every step; yours keep only one step's":
+            {name: per_step[0][name] for name in ("dW_x", "dW_h", "db")},
+        "step t's h_prev is hs[:, t - 1] (h0 at t = 0); you used hs[:, t], one step off":
+            {"dW_h": sum(step["dW_h"] for step in shifted)},
+        "dh0 is the gradient that comes out of step 0 (its dh_prev); yours is zero": {"dh0": np.zeros_like(h0)},
+    }
+    if steps > 1:
+        found["the weight gradients of step 0 are missing: the loop must run down to t = 0"] = {
+            name: right[name] - per_step[0][name] for name in ("dW_x", "dW_h", "db")}
     return found
 
 
@@ -82,3 +163,84 @@ def rnn_param_count(input_size: int, hidden_size: int, output_size: int) -> dict
         "you left out the readout W_y and b_y": total - sizes["W_y"] - sizes["b_y"],
         "W_h is a full (H, H) matrix, not H numbers": total - sizes["W_h"] + hidden_size,
     }
+
+
+# Lesson 03: vanishing and exploding gradients --------------------------------------------------------------------
+
+
+def rnn_jacobian(h_t, W_h) -> dict[str, np.ndarray]:
+    h_t, W_h = np.asarray(h_t, dtype=np.float64), np.asarray(W_h, dtype=np.float64)
+    jacobian = reference.jacobian_from_state
+    identity = np.eye(W_h.shape[0])
+    found = {
+        "you used W_h without the tanh slope diag(1 - h_t**2)": jacobian(0 * h_t, W_h),
+        "you returned only the slope diag(1 - h_t**2); multiply it by W_h": jacobian(h_t, identity),
+        "h_t is already tanh(a): the slope is 1 - h_t**2, not 1 - tanh(h_t)**2": jacobian(np.tanh(h_t), W_h),
+        "the slope is 1 - h_t**2, not 1 - h_t": np.einsum("bi,ij->bij", 1 - h_t, W_h),
+        "the slope is 1 - h_t**2, not h_t**2": np.einsum("bi,ij->bij", h_t**2, W_h),
+    }
+    if _square(W_h) and not np.allclose(W_h, W_h.T):
+        found["W_h is transposed: row i of the Jacobian is unit i's slope times row i of W_h"] = jacobian(h_t, W_h.T)
+        found["the slope scales the rows of W_h (diag(s) @ W_h), not its columns (W_h @ diag(s))"] = (
+            jacobian(h_t, W_h.T).transpose(0, 2, 1))
+    return found
+
+
+def scale_spectral_radius(W, rho: float) -> dict[str, np.ndarray]:
+    W = np.asarray(W, dtype=np.float64)
+    W_t = reference.to_torch(W)
+    eigenvalues = torch.linalg.eigvals(W_t)
+    radius = float(eigenvalues.abs().max())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        found = {
+            "you divided by the largest singular value (the 2-norm); the spectral radius is the largest |eigenvalue|":
+                W * rho / float(torch.linalg.matrix_norm(W_t, ord=2)),
+            "you divided by the Frobenius norm; the spectral radius is the largest |eigenvalue|":
+                W * rho / float(torch.linalg.matrix_norm(W_t)),
+            "you divided by the largest real part of the eigenvalues; take their absolute values (np.abs)":
+                W * rho / float(eigenvalues.real.max()),
+            "you divided by the largest entry of |W|; the spectral radius is the largest |eigenvalue|":
+                W * rho / float(W_t.abs().max()),
+            "you forgot to multiply by rho": W / radius,
+            "you multiplied by the spectral radius instead of dividing by it": W * rho * radius,
+        }
+    return {message: output for message, output in found.items() if np.isfinite(output).all()}
+
+
+def clip_total_norm(grads: dict, max_norm: float) -> dict[str, float]:
+    """Likely wrong values of clip_grad_norm's total_norm."""
+    clipped, total = reference.clip_grad_norm(grads, max_norm)
+    norms = [float(torch.linalg.vector_norm(reference.to_torch(g))) for g in grads.values()]
+    return {
+        "total_norm is the norm before clipping; you returned the norm of the clipped gradients":
+            float(np.sqrt(sum(float((g * g).sum()) for g in clipped.values()))),
+        "total_norm is sqrt(sum of every squared entry); you added up the norms of the arrays": sum(norms),
+        "total_norm is the square root of the sum of squares; you forgot the square root": total**2,
+        "total_norm is the norm of all arrays together, not the largest of their norms": max(norms),
+    }
+
+
+def clip_grad_norm(grads: dict, max_norm: float) -> dict[str, np.ndarray]:
+    """Likely wrong clipped gradients, flattened in key order (as `checks.flat` does)."""
+    clipped, total = reference.clip_grad_norm(grads, max_norm)
+    norms = {name: float(torch.linalg.vector_norm(reference.to_torch(g))) for name, g in grads.items()}
+    # torch with a changed max_norm gives the scale factor a mistake would use: min(1, max_norm' / (total + 1e-6))
+    with_norm = {
+        "use max_norm / (total_norm + 1e-6), as torch does: you left out the 1e-6": total,
+        "the total norm is sqrt(sum of squares) over all arrays: you added up their norms": sum(norms.values()),
+        "the total norm is sqrt(sum of squares): you forgot the square root": total**2,
+    }
+    found = {message: checks.flat(reference.clip_grad_norm(grads, max_norm * (total + 1e-6) / max(wrong, 1e-300))[0])
+             for message, wrong in with_norm.items() if wrong > 0}
+    found["clip by the norm of all arrays together, not each array by its own norm"] = checks.flat(
+        {name: reference.clip_grad_norm({name: g}, max_norm)[0][name] for name, g in grads.items()})
+    found["clipping only shrinks: leave the gradients unchanged when total_norm <= max_norm"] = checks.flat(
+        {name: g * (max_norm / (total + 1e-6)) for name, g in grads.items()})
+    clamped = {}
+    for name, g in grads.items():
+        parameter = torch.nn.Parameter(torch.zeros(np.shape(g), dtype=reference.DTYPE))
+        parameter.grad = reference.to_torch(g)
+        torch.nn.utils.clip_grad_value_([parameter], max_norm)
+        clamped[name] = reference.to_numpy(parameter.grad)
+    found["you clipped each entry to [-max_norm, max_norm]; clip the norm, keeping the direction"] = checks.flat(clamped)
+    return found

@@ -109,6 +109,44 @@ def draw_rolled_and_unrolled(steps: int = 4):
     return fig
 
 
+def draw_bptt(steps: int = 4):
+    """The unrolled network with a loss at every step: forward in blue, the gradients of BPTT flowing back in red."""
+    fig, axes = figure(10, 3.2)
+    ax = axes[0, 0]
+    _blank(ax, (-1.4, 1.4 * steps), (-1.6, 1.9), "forward (blue) and backward (red) through time")
+    draw_unrolled(ax, steps, output_label="L")
+    back = "#b03a2e"
+    xs = [1.4 * t for t in range(steps)]
+    for t, x in enumerate(xs):
+        _arrow(ax, (x + 0.12, 0.86), (x + 0.12, 0.32), color=back, style="-|>", lw=1.0)  # dL_t/dh_t from the loss
+        if t > 0:
+            _arrow(ax, (x - 0.42, -0.18), (xs[t - 1] + 0.42, -0.18), color=back, lw=1.0)
+            ax.text((x + xs[t - 1]) / 2, -0.42, f"$\\partial L/\\partial h_{t}$", ha="center", fontsize=8, color=back)
+    ax.text(xs[-1] / 2, 1.62, "every copy uses the same $W_x, W_h, b$: their gradients are summed over the steps",
+            ha="center", fontsize=9, color=back)
+    return fig
+
+
+def line_chart(series: dict[str, np.ndarray], xlabel: str, ylabel: str, title: str = "", logy: bool = False,
+               x=None, styles: dict[str, str] | None = None, logx: bool = False):
+    """One axes of labelled lines (e.g. loss curves); `x` is shared, default 0, 1, 2, ..."""
+    fig, axes = figure(8, 3.2)
+    ax = axes[0, 0]
+    for name, values in series.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(values)) if x is None else x, values, (styles or {}).get(name, "-"), label=name, lw=1.5)
+    if logy:
+        ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
 WIRINGS = {
     "many-to-one": "sequence in, one output (spam filter, sentiment)",
     "many-to-many": "an output at every step (tagging each word)",

@@ -15,7 +15,7 @@ DTYPE = torch.float64
 
 def to_torch(array) -> torch.Tensor:
     """A float64 tensor holding a copy of `array`."""
-    return torch.tensor(np.asarray(array, dtype=np.float64), dtype=DTYPE)
+    return torch.tensor(np.array(array, dtype=np.float64, order="C"), dtype=DTYPE)
 
 
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:
@@ -81,6 +81,82 @@ def rnn_cell_step(x_t, h_prev, W_x, W_h, b, nonlinearity: str = "tanh") -> np.nd
     return run_rnn_cell(load_rnn_cell(W_x, W_h, b, nonlinearity), x_t, h_prev)
 
 
+def load_rnn(W_x, W_h, b, nonlinearity: str = "tanh") -> torch.nn.RNN:
+    """A float64 one-layer torch.nn.RNN (batch_first) holding the course-layout weights."""
+    cell = load_rnn_cell(W_x, W_h, b, nonlinearity)
+    rnn = torch.nn.RNN(cell.input_size, cell.hidden_size, nonlinearity=nonlinearity, batch_first=True).to(DTYPE)
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(rnn, name + "_l0").copy_(getattr(cell, name))
+    return rnn
+
+
+def run_rnn(x, h0, W_x, W_h, b) -> np.ndarray:
+    """All hidden states hs (B, T, H) of torch.nn.RNN run over x (B, T, D) from h0 (B, H)."""
+    with torch.no_grad():
+        hs, _ = load_rnn(W_x, W_h, b)(to_torch(x), to_torch(h0)[None])
+    return to_numpy(hs)
+
+
+def _leaves(**arrays) -> dict[str, torch.Tensor]:
+    return {name: to_torch(array).requires_grad_(True) for name, array in arrays.items()}
+
+
+def rnn_cell_gradients(dh_t, x_t, h_prev, W_x, W_h, b) -> dict[str, np.ndarray]:
+    """Autograd through one torch.nn.RNNCell step, given the upstream gradient dh_t = dL/dh_t.
+
+    Returns h_t and the gradients dx_t, dh_prev, dW_x, dW_h, db (torch's two biases share one gradient).
+    """
+    leaves = _leaves(x_t=x_t, h_prev=h_prev, W_x=W_x, W_h=W_h, b=b)
+    h_t = torch.tanh(torch.nn.functional.linear(leaves["x_t"], leaves["W_x"], leaves["b"])
+                     + torch.nn.functional.linear(leaves["h_prev"], leaves["W_h"]))
+    h_t.backward(to_torch(dh_t))
+    return {"h_t": to_numpy(h_t), **{"d" + name: to_numpy(leaf.grad) for name, leaf in leaves.items()}}
+
+
+def tanh_backward(dh, h) -> np.ndarray:
+    """dL/da from dL/dh where h = tanh(a), by autograd through tanh at a = artanh(h)."""
+    pre = to_torch(np.arctanh(np.clip(h, -1 + 1e-16, 1 - 1e-16))).requires_grad_(True)
+    torch.tanh(pre).backward(to_torch(dh))
+    return to_numpy(pre.grad)
+
+
+def linear_map_gradients(da, x_t, h_prev, W_x, W_h) -> dict[str, np.ndarray]:
+    """Autograd of the pre-activation a = x_t W_x^T + h_prev W_h^T + b alone, given dL/da: the part of a cell's
+    backward pass after the tanh. `utils.mistakes` feeds it wrong inputs to predict likely wrong answers."""
+    leaves = _leaves(x_t=x_t, h_prev=h_prev, W_x=W_x, W_h=W_h, b=np.zeros(np.shape(W_x)[0]))
+    pre = (torch.nn.functional.linear(leaves["x_t"], leaves["W_x"], leaves["b"])
+           + torch.nn.functional.linear(leaves["h_prev"], leaves["W_h"]))
+    pre.backward(to_torch(da))
+    return {"d" + name: to_numpy(leaf.grad) for name, leaf in leaves.items()}
+
+
+def rnn_gradients(x, h0, W_x, W_h, b, dhs, truncate: int | None = None) -> dict[str, np.ndarray]:
+    """Autograd of L = sum(hs * dhs) through torch.nn.RNNCell unrolled over x: dx, dh0, dW_x, dW_h, db, and hs.
+
+    Also dh_total (B, T, H): dL/dh_t along every path, through later steps included. `truncate=k` detaches the
+    state every k steps, so that no gradient crosses a chunk boundary: truncated BPTT.
+    """
+    leaves = _leaves(x=x, h0=h0, W_x=W_x, W_h=W_h, b=b)
+    cell = torch.nn.RNNCell(np.shape(W_x)[1], np.shape(W_x)[0]).to(DTYPE)
+    weights = {"weight_ih": leaves["W_x"], "weight_hh": leaves["W_h"], "bias_ih": leaves["b"],
+               "bias_hh": torch.zeros_like(leaves["b"])}
+    h, states = leaves["h0"], []
+    for t in range(np.shape(x)[1]):
+        if truncate and t and t % truncate == 0:
+            h = h.detach()
+        h = torch.func.functional_call(cell, weights, (leaves["x"][:, t], h))
+        h.retain_grad()
+        states.append(h)
+    hs = torch.stack(states, dim=1)
+    (hs * to_torch(dhs)).sum().backward()
+    result = {"d" + name: to_numpy(leaf.grad) if leaf.grad is not None else np.zeros(np.shape(leaf.detach()))
+              for name, leaf in leaves.items()}
+    result["hs"] = to_numpy(hs)
+    result["dh_total"] = np.stack([to_numpy(state.grad) for state in states], axis=1)
+    return result
+
+
 def linear(in_features: int, out_features: int, rng: np.random.Generator, scale: float | None = None) -> torch.nn.Linear:
     """A float64 torch.nn.Linear with weights drawn from `rng`."""
     layer = torch.nn.Linear(in_features, out_features).to(DTYPE)
@@ -112,3 +188,75 @@ def rnn_model_params(
     params = rnn_cell_params(rnn_cell(input_size, hidden_size, rng, scale=scale))
     params.update(linear_params(linear(hidden_size, output_size, rng, scale=scale)))
     return params
+
+
+# Lesson 03: Jacobians through time, the spectral radius, clipping by global norm ------------------------------
+
+
+def rnn_cell_jacobian(cell: torch.nn.RNNCell, x_t, h_prev) -> np.ndarray:
+    """dh_t/dh_prev of a torch RNNCell for every example, shape (B, H, H), by autograd.
+
+    Rows of a batch do not interact, so the Jacobian of the batch-summed output holds each example's own.
+    """
+    x = to_torch(x_t)
+    jacobian = torch.autograd.functional.jacobian(lambda h: cell(x, h).sum(dim=0), to_torch(h_prev),
+                                                  vectorize=True)  # (H, B, H), one batched backward pass
+    return to_numpy(jacobian.permute(1, 0, 2))
+
+
+def jacobian_from_state(h_t, W_h) -> np.ndarray:
+    """dh_t/dh_prev of the tanh cell knowing only h_t: autograd through tanh(a + h_prev W_h^T) at h_prev = 0 with
+    a = artanh(h_t), which has the same h_t. `utils.mistakes` feeds it wrong inputs to predict wrong answers."""
+    h_t = np.asarray(h_t, dtype=np.float64)
+    pre = to_torch(np.arctanh(np.clip(h_t, -1 + 1e-16, 1 - 1e-16)))
+    W = to_torch(W_h)
+
+    def summed(h):
+        return torch.tanh(pre + torch.nn.functional.linear(h, W)).sum(dim=0)
+
+    jacobian = torch.autograd.functional.jacobian(summed, torch.zeros(h_t.shape[0], W.shape[1], dtype=DTYPE),
+                                                  vectorize=True)
+    return to_numpy(jacobian.permute(1, 0, 2))
+
+
+def rnn_states(x, W_x, W_h, b, nonlinearity: str = "tanh") -> np.ndarray:
+    """Hidden states hs (B, T, H) of a torch.nn.RNN with the course-layout weights, from h_0 = 0.
+
+    nonlinearity "tanh" or "relu" (torch.nn.RNN's own), or "linear": the same recurrence with no activation.
+    """
+    if nonlinearity == "linear":
+        x, W_x, W_h, b = (to_torch(a) for a in (x, W_x, W_h, b))
+        h, states = torch.zeros(x.shape[0], W_h.shape[0], dtype=DTYPE), []
+        for t in range(x.shape[1]):
+            h = torch.nn.functional.linear(x[:, t], W_x, b) + torch.nn.functional.linear(h, W_h)
+            states.append(h)
+        return to_numpy(torch.stack(states, dim=1))
+    cell = load_rnn_cell(W_x, W_h, b, nonlinearity)
+    rnn = torch.nn.RNN(cell.input_size, cell.hidden_size, nonlinearity=nonlinearity, batch_first=True).to(DTYPE)
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(rnn, name + "_l0").copy_(getattr(cell, name))
+        hs, _ = rnn(to_torch(x))
+    return to_numpy(hs)
+
+
+def spectral_radius(W) -> float:
+    """max |eigenvalue| of a square matrix, by torch.linalg.eigvals."""
+    return float(torch.linalg.eigvals(to_torch(W)).abs().max())
+
+
+def clip_grad_norm(grads: dict, max_norm: float) -> tuple[dict[str, np.ndarray], float]:
+    """torch.nn.utils.clip_grad_norm_ on float64 parameters whose .grad are `grads`: (clipped copies, total norm)."""
+    parameters = {}
+    for name, grad in grads.items():
+        parameters[name] = torch.nn.Parameter(torch.zeros(np.shape(grad), dtype=DTYPE))
+        parameters[name].grad = to_torch(grad)
+    total = torch.nn.utils.clip_grad_norm_(list(parameters.values()), max_norm)
+    return {name: to_numpy(parameter.grad) for name, parameter in parameters.items()}, float(total)
+
+
+def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A random (n, n) orthogonal matrix by torch.nn.init.orthogonal_, seeded from `rng`."""
+    matrix = torch.empty(n, n, dtype=DTYPE)
+    torch.nn.init.orthogonal_(matrix, generator=torch_generator(rng))
+    return to_numpy(matrix)
