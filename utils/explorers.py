@@ -188,6 +188,8 @@ class BPTTPlayer(TimelinePlayer):
         self.ax_h.set_ylabel("unit of $h_t$")
         live.figure.colorbar(self.heat, ax=self.ax_h, pad=0.01, label="value")
         (self.grad_line,) = self.ax_grad.semilogy([], [], "o-", color="#b03a2e", ms=4)
+        self.ax_grad.yaxis.set_major_locator(LogLocator(numticks=4))
+        self.ax_grad.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost a third of each frame
         self.ax_grad.set_ylabel(r"$\|\partial L / \partial h_t\|$")
         self.ax_grad.set_xlabel("time step t")
         self.ax_grad.set_xlim(0.5, steps + 0.5)
