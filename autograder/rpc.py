@@ -1,8 +1,9 @@
 """The data that crosses between the grader and a learner's sandboxed process: plain values only, never pickle.
 
 Arrays and tensors travel as dtype, shape and raw bytes (numeric and bool dtypes only); Python scalars, strings,
-None, lists, tuples and dicts of those travel as themselves. Anything else stays in the learner's process and
-crosses as a handle that the grader can call or read attributes of.
+None, lists, tuples and dicts of those travel as themselves. A numpy Generator travels as its bit generator's
+state (plain data) and is rebuilt on the other side, so a lesson can hand the learner an `rng`. Anything else
+stays in the learner's process and crosses as a handle that the grader can call or read attributes of.
 Messages are one JSON document per line, at most MAX_MESSAGE bytes.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 
 MAX_MESSAGE = 256 * 2**20
 ALLOWED_KINDS = set("biufc")  # bool, int, uint, float, complex
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")  # numpy's own; their state is plain data
 
 
 class ProtocolError(Exception):
@@ -51,6 +53,8 @@ def encode(value, handles=None):
         return {"t": type(value).__name__, "items": [encode(item, handles) for item in value]}
     if isinstance(value, dict):
         return {"t": "dict", "items": [[encode(k, handles), encode(v, handles)] for k, v in value.items()]}
+    if isinstance(value, np.random.Generator) and type(value.bit_generator).__name__ in BIT_GENERATORS:
+        return {"t": "generator", "state": encode(value.bit_generator.state)}
     if handles is not None:
         handles.append(value)
         return {"t": "handle", "id": len(handles) - 1, "type": type(value).__name__}
@@ -66,6 +70,19 @@ def _decode_array(message: dict) -> np.ndarray:
     if len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
         raise ProtocolError("array size does not match its shape")
     return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+
+
+def _decode_generator(state) -> np.random.Generator:
+    """A fresh Generator in `state`; only numpy's own bit generators, whose state setter validates the rest."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in BIT_GENERATORS:
+        raise ProtocolError(f"not a numpy bit generator: {str(name)[:40]}")
+    bit_generator = getattr(np.random, name)(0)  # seeded: no OS entropy for a state about to be replaced
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        raise ProtocolError(f"bad {name} state ({error})") from None
+    return np.random.Generator(bit_generator)
 
 
 def decode(message, make_handle=None):
@@ -95,6 +112,8 @@ def decode(message, make_handle=None):
         return items if kind == "list" else tuple(items)
     if kind == "dict":
         return {decode(k, make_handle): decode(v, make_handle) for k, v in message["items"]}
+    if kind == "generator":
+        return _decode_generator(decode(message.get("state")))
     if kind == "handle" and make_handle is not None:
         return make_handle(int(message["id"]), str(message["type"]))
     raise ProtocolError(f"unknown value kind {kind!r}")

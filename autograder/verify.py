@@ -260,14 +260,30 @@ def _call(learner: Learner, target, args, kwargs):
     encoded = [rpc.encode(a, handles) for a in args]
     encoded_kwargs = {k: rpc.encode(v, handles) for k, v in kwargs.items()}
     if handles:
-        raise TypeError("only data (arrays, numbers, strings and containers of them) can be passed to learner code")
+        raise TypeError("only data (arrays, numbers, strings, numpy Generators and containers of them) can be passed "
+                        "to learner code")
     answer = learner.request({"op": "call", "target": target, "args": encoded, "kwargs": encoded_kwargs})
     for original, after in zip(args, answer.get("args_after", []), strict=False):
-        if isinstance(original, np.ndarray) and original.flags.writeable:
-            changed = _decode(learner, after)
-            if isinstance(changed, np.ndarray) and changed.shape == original.shape:
-                np.copyto(original, changed, casting="unsafe")  # the learner wrote into its input
+        _write_back(original, _decode(learner, after))
     return _decode(learner, answer["ok"])
+
+
+def _write_back(original, after) -> None:
+    """Make an argument look as the learner's call left it, as it would in a kernel: arrays it wrote into
+    (also inside dicts, lists and tuples) and generators it drew from."""
+    if isinstance(original, np.ndarray):
+        if original.flags.writeable and isinstance(after, np.ndarray) and after.shape == original.shape:
+            np.copyto(original, after, casting="unsafe")
+    elif isinstance(original, np.random.Generator):
+        if isinstance(after, np.random.Generator) and type(after.bit_generator) is type(original.bit_generator):
+            original.bit_generator.state = after.bit_generator.state
+    elif isinstance(original, dict) and isinstance(after, dict):
+        for key, value in original.items():
+            if key in after:
+                _write_back(value, after[key])
+    elif isinstance(original, (list, tuple)) and isinstance(after, (list, tuple)):
+        for value, changed in zip(original, after, strict=False):
+            _write_back(value, changed)
 
 
 class LearnerFunction:

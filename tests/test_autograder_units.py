@@ -155,12 +155,18 @@ def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
     solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
                 "    def add(self, k):\n        self.value += k\n        return self.value\n\n"
                 "def make_counter(start):\n    return Counter(start)\n\n"
-                "def double_in_place(a):\n    a *= 2\n")
+                "def double_in_place(a):\n    a *= 2\n\n"
+                "def double_all(d):\n    d['a'] *= 2\n    d['b'][0] *= 2\n")
     tests = {"test_make_counter": "c = make_counter(3)\nassert c.add(2) == 5 and c.value == 5\n",
-             "test_double_in_place": "x = np.ones(3)\ndouble_in_place(x)\nassert (x == 2).all(), x\n"}
+             "test_double_in_place": "x = np.ones(3)\ndouble_in_place(x)\nassert (x == 2).all(), x\n"
+                                     "d = {'a': np.ones(2)}\ndouble_in_place(d['a'])\nassert (d['a'] == 2).all()\n",
+             "test_double_all": "d = {'a': np.ones(2), 'b': [np.ones(1)]}\ndouble_all(d)\n"
+                                "assert (d['a'] == 2).all() and (d['b'][0] == 2).all(), d\n"}
     source = notebook_from_cells("import numpy as np", {"make_counter": solution}, tests)
     wrong = notebook_from_cells("import numpy as np", {"make_counter": solution.replace("a *= 2", "a = a * 2")
-                                                       .replace("self.value += k", "self.value = k")}, tests)
+                                                       .replace("self.value += k", "self.value = k")
+                                                       .replace("d['a'] *= 2\n    d['b'][0] *= 2",
+                                                                "d = {'a': d['a'] * 2}")}, tests)
     zygote = Zygote("import numpy as np", tmp_path / "learner", Limits())
     try:
         right = run_trusted(source, source, zygote, call_timeout=20)
@@ -169,3 +175,47 @@ def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
         zygote.close()
     assert all(v.passed for v in right.verdicts.values()), right.verdicts
     assert not any(v.passed for v in bad.verdicts.values()), bad.verdicts
+
+
+@pytest.mark.parametrize("name", rpc.BIT_GENERATORS)
+def test_numpy_generators_cross_as_their_state(name):
+    rng = np.random.Generator(getattr(np.random, name)(7))
+    rng.normal(size=3)  # a generator part-way through its stream
+    back = rpc.decode(json.loads(json.dumps(rpc.encode(rng))))
+    assert isinstance(back, np.random.Generator) and back is not rng
+    np.testing.assert_array_equal(back.normal(size=5), rng.normal(size=5))
+
+
+@pytest.mark.parametrize("state", [
+    {"bit_generator": "os.system", "state": {}},  # only numpy's own bit generators are rebuilt
+    {"bit_generator": "PCG64", "state": {"state": "zero"}, "has_uint32": 0, "uinteger": 0},
+    "PCG64",
+])
+def test_malformed_generator_states_are_refused(state):
+    with pytest.raises(rpc.ProtocolError):
+        rpc.decode({"t": "generator", "state": rpc.encode(state)})
+
+
+def test_trusted_run_passes_a_generator_and_advances_it_like_a_kernel(tmp_path):
+    """A learner's function drawing from a passed `rng` gets an equal generator; the grader's own advances as the
+    learner's did, so two calls with one rng differ and the same seed gives the same draws."""
+    from autograder.notebooks import notebook_from_cells
+    from autograder.sandbox import Limits
+    from autograder.verify import Zygote, run_trusted
+
+    solution = "def draw(n, rng):\n    return rng.normal(size=n)\n"
+    tests = {"test_draw": ("rng = np.random.default_rng(3)\nfirst, second = draw(2, rng), draw(2, rng)\n"
+                           "expected = np.random.default_rng(3).normal(size=5)\n"
+                           "assert (first == expected[:2]).all() and (second == expected[2:4]).all()\n"
+                           "assert rng.normal() == expected[4]\n")}
+    source = notebook_from_cells("import numpy as np", {"draw": solution}, tests)
+    global_rng = notebook_from_cells("import numpy as np", {"draw": solution.replace("rng.normal", "np.random.normal")},
+                                     tests)
+    zygote = Zygote("import numpy as np", tmp_path / "learner", Limits())
+    try:
+        right = run_trusted(source, source, zygote, call_timeout=20)
+        wrong = run_trusted(source, global_rng, zygote, call_timeout=20)
+    finally:
+        zygote.close()
+    assert right.verdicts["test_draw"].passed, right.verdicts
+    assert not wrong.verdicts["test_draw"].passed

@@ -136,3 +136,49 @@ def test_drawings_render():
     fig, axes = plots.figure()
     with pytest.raises(ValueError, match="unknown wiring"):
         plots.draw_wiring(axes[0, 0], "many-to-few")
+
+
+# Lesson 03 -----------------------------------------------------------------------------------------------------
+
+
+def test_lesson03_references_agree_with_torch_and_the_mistakes_differ_from_them():
+    rng = np.random.default_rng(3)
+    cell = reference.rnn_cell(3, 4, rng, scale=1.0)
+    x, h_prev = rng.normal(size=(2, 3)), rng.uniform(-1, 1, size=(2, 4))
+    h_t, W_h = reference.run_rnn_cell(cell, x, h_prev), reference.rnn_cell_params(cell)["W_h"]
+    jacobian = reference.rnn_cell_jacobian(cell, x, h_prev)
+    np.testing.assert_allclose(reference.jacobian_from_state(h_t, W_h), jacobian, atol=1e-12)
+    for message, output in mistakes.rnn_jacobian(h_t, W_h).items():
+        assert output.shape == jacobian.shape and not np.allclose(output, jacobian), message
+    W = rng.normal(size=(5, 5))
+    assert reference.spectral_radius(W) == pytest.approx(np.abs(np.linalg.eigvals(W)).max())
+    radius = reference.spectral_radius(W)
+    for message, output in mistakes.scale_spectral_radius(W, 0.7).items():
+        assert not np.allclose(output, W * 0.7 / radius), message
+    grads = {"a": rng.normal(size=(2, 3)), "b": rng.normal(size=3)}
+    clipped, total = reference.clip_grad_norm(grads, 0.5)
+    assert total == pytest.approx(np.sqrt(sum((g**2).sum() for g in grads.values())))
+    for message, output in mistakes.clip_grad_norm(grads, 0.5).items():
+        assert output.shape == checks.flat(clipped).shape, message
+        assert np.abs(output - checks.flat(clipped)).max() > 1e-9, message  # the missing 1e-6 is a small change
+    assert total not in mistakes.clip_total_norm(grads, 0.5).values()
+    orthogonal = reference.orthogonal(4, rng)
+    np.testing.assert_allclose(orthogonal @ orthogonal.T, np.eye(4), atol=1e-12)
+
+
+def test_expect_orthogonal_and_clip_result_say_what_is_wrong():
+    Q = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))[0]
+    checks.expect_orthogonal(Q, 3, "W")
+    with pytest.raises(AssertionError, match="length 2"):
+        checks.expect_orthogonal(2 * Q, 3, "W")
+    with pytest.raises(AssertionError, match="not orthogonal to each other"):
+        A = np.random.default_rng(1).normal(size=(3, 3))
+        checks.expect_orthogonal(A / np.linalg.norm(A, axis=1, keepdims=True), 3, "W")
+    grads = {"w": np.ones(2)}
+    with pytest.raises(AssertionError, match="pair"):
+        checks.expect_clip_result(grads, grads, "clip")
+    with pytest.raises(AssertionError, match="keys"):
+        checks.expect_clip_result(({"v": np.ones(2)}, 1.0), grads, "clip")
+    with pytest.raises(AssertionError, match="total_norm"):
+        checks.expect_clip_result((grads, float("nan")), grads, "clip")
+    assert checks.expect_clip_result(({"w": [1, 2]}, np.float64(3)), grads, "clip")[1] == 3.0

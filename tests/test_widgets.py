@@ -89,3 +89,63 @@ def test_sequence_player_reveals_states_up_to_t_and_starts_from_zero(lesson01_so
     _, states = player._result
     # with no recurrence the pulse at t=1 is forgotten at t=2: the state only reflects the current input
     np.testing.assert_allclose(states[2], states[0])
+
+
+# Lesson 03 -----------------------------------------------------------------------------------------------------
+
+
+def _lesson03():
+    namespace = solved("03_vanishing_gradients")
+    return {name: namespace[name] for name in ("rnn_jacobian", "scale_spectral_radius", "orthogonal_init",
+                                               "clip_grad_norm")}
+
+
+def test_jacobian_explorer_linear_orthogonal_keeps_the_norm_and_tanh_falls_below_rho():
+    solution = _lesson03()
+    explorer = explorers.JacobianExplorer(solution["rnn_jacobian"], solution["scale_spectral_radius"],
+                                          solution["orthogonal_init"])
+    explorer.set(nonlinearity="linear", init="orthogonal", rho=1.0, steps=60)
+    norms = explorer.norm_line.get_ydata()
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-9)  # orthogonal powers keep every length
+    explorer.set(nonlinearity="tanh", rho=0.9, input_scale=2.0)
+    assert explorer.norm_line.get_ydata()[0] < 0.1 * 0.9**60  # the tanh slopes shrink the product further
+
+
+def test_jacobian_explorer_reports_a_broken_function_and_recovers():
+    solution = _lesson03()
+    state = {"broken": True}
+
+    def rnn_jacobian(h_t, W_h):
+        return np.zeros((2, 2)) if state["broken"] else solution["rnn_jacobian"](h_t, W_h)
+
+    explorer = explorers.JacobianExplorer(rnn_jacobian, solution["scale_spectral_radius"], solution["orthogonal_init"])
+    explorer.update()
+    assert not explorer.ready and "rnn_jacobian returned an array of shape (2, 2)" in explorer.status.value
+    state["broken"] = False
+    explorer.set(rho=1.1)
+    assert explorer.ready and explorer.status.value == ""
+
+
+def test_clipping_explorer_diverges_without_clipping_and_not_with_it():
+    explorer = explorers.ClippingExplorer(_lesson03()["clip_grad_norm"])
+    explorer.update()
+    explorer.set(clipping="off", learning_rate=0.02, max_norm=1.0)
+    assert "diverged" in explorer.ax_map.get_title() and explorer.escape.get_visible()
+    explorer.set(clipping="on")
+    assert "diverged" not in explorer.ax_map.get_title() and not explorer.escape.get_visible()
+    assert len(explorer.norm_line.get_xdata()) == explorer.ITERATIONS
+
+
+def test_clipping_explorer_gradients_match_finite_differences():
+    w, u, step = 0.7, 0.4, 1e-6
+    _, d_w, d_u = explorers.ClippingExplorer.loss_and_gradient(w, u)
+    loss = explorers.ClippingExplorer.loss
+    numeric_w = (loss(np.array(w + step), np.array(u)) - loss(np.array(w - step), np.array(u))) / (2 * step)
+    numeric_u = (loss(np.array(w), np.array(u + step)) - loss(np.array(w), np.array(u - step))) / (2 * step)
+    np.testing.assert_allclose([d_w, d_u], [numeric_w, numeric_u], rtol=1e-6)
+
+
+def test_clipping_explorer_says_when_clip_grad_norm_returns_the_wrong_thing():
+    explorer = explorers.ClippingExplorer(lambda grads, max_norm: grads)  # forgot total_norm
+    explorer.update()
+    assert not explorer.ready and "pair (clipped, total_norm)" in explorer.status.value

@@ -178,6 +178,7 @@ def rnn_jacobian(h_t, W_h) -> dict[str, np.ndarray]:
         "h_t is already tanh(a): the slope is 1 - h_t**2, not 1 - tanh(h_t)**2": jacobian(np.tanh(h_t), W_h),
         "the slope is 1 - h_t**2, not 1 - h_t": np.einsum("bi,ij->bij", 1 - h_t, W_h),
         "the slope is 1 - h_t**2, not h_t**2": np.einsum("bi,ij->bij", h_t**2, W_h),
+        "h_t * (1 - h_t) is the slope of the sigmoid; tanh's is 1 - h_t**2": np.einsum("bi,ij->bij", h_t * (1 - h_t), W_h),
     }
     if _square(W_h) and not np.allclose(W_h, W_h.T):
         found["W_h is transposed: row i of the Jacobian is unit i's slope times row i of W_h"] = jacobian(h_t, W_h.T)
@@ -243,4 +244,5 @@ def clip_grad_norm(grads: dict, max_norm: float) -> dict[str, np.ndarray]:
         torch.nn.utils.clip_grad_value_([parameter], max_norm)
         clamped[name] = reference.to_numpy(parameter.grad)
     found["you clipped each entry to [-max_norm, max_norm]; clip the norm, keeping the direction"] = checks.flat(clamped)
-    return found
+    correct = checks.flat(clipped)  # some mistakes agree with the answer for some inputs: they name nothing there
+    return {message: output for message, output in found.items() if np.abs(output - correct).max(initial=0) > 0}

@@ -231,12 +231,8 @@ def rnn_states(x, W_x, W_h, b, nonlinearity: str = "tanh") -> np.ndarray:
             h = torch.nn.functional.linear(x[:, t], W_x, b) + torch.nn.functional.linear(h, W_h)
             states.append(h)
         return to_numpy(torch.stack(states, dim=1))
-    cell = load_rnn_cell(W_x, W_h, b, nonlinearity)
-    rnn = torch.nn.RNN(cell.input_size, cell.hidden_size, nonlinearity=nonlinearity, batch_first=True).to(DTYPE)
     with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(rnn, name + "_l0").copy_(getattr(cell, name))
-        hs, _ = rnn(to_torch(x))
+        hs, _ = load_rnn(W_x, W_h, b, nonlinearity)(to_torch(x))
     return to_numpy(hs)
 
 
