@@ -27,14 +27,11 @@ from autograder.grade import Options, grade_all  # noqa: E402
 from autograder.grading import autograde  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
+def compare(size: int, workers: int) -> dict:
+    """Grade one synthetic class both ways in one run; the figures as a dict."""
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        submissions = synthetic_class(scratch / "inbox", args.size)
+        submissions = synthetic_class(scratch / "inbox", size)
         readable = {s: p for s, p in submissions.items() if p.stat().st_size > 0}  # plain nbgrader stops on an empty file
 
         start = time.perf_counter()
@@ -42,21 +39,31 @@ def main() -> None:
         plain_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
-        ours = grade_all(LESSON, submissions, Options(workers=args.workers), root=make_course(scratch / "ours", [LESSON]),
+        ours = grade_all(LESSON, submissions, Options(workers=workers), root=make_course(scratch / "ours", [LESSON]),
                          progress=False)
         ours_seconds = time.perf_counter() - start
-
-    agree = sum(1 for s in readable if sum(plain[s].values()) == ours[s].total)
-    print(f"class of {args.size} submissions for {LESSON} ({len(readable)} readable by plain nbgrader); "
-          f"{os.cpu_count()} cores")
-    print(f"  plain nbgrader autograde, serial:   {plain_seconds:7.1f} s  ({plain_seconds / len(readable):.1f} s each)")
-    print(f"  autograder grade, {args.workers} workers, sandboxed + trusted verdicts: {ours_seconds:7.1f} s  "
-          f"({ours_seconds / args.size:.1f} s each)")
-    print(f"  speed-up: {plain_seconds / ours_seconds:.2f}x (target >= 1.6x)")
     per_submission = sorted(r.seconds for r in ours.values())
-    print(f"  autograder time per submission in a worker: median {per_submission[len(per_submission) // 2]:.1f} s, "
-          f"max {per_submission[-1]:.1f} s")
-    print(f"  same total score as plain nbgrader: {agree}/{len(readable)} submissions")
+    return {"size": size, "readable": len(readable), "workers": workers, "plain_seconds": plain_seconds,
+            "ours_seconds": ours_seconds, "speedup": plain_seconds / ours_seconds,
+            "median_seconds": per_submission[len(per_submission) // 2], "max_seconds": per_submission[-1],
+            "agree": sum(1 for s in readable if sum(plain[s].values()) == ours[s].total)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    r = compare(args.size, args.workers)
+    print(f"class of {r['size']} submissions for {LESSON} ({r['readable']} readable by plain nbgrader); "
+          f"{os.cpu_count()} cores")
+    print(f"  plain nbgrader autograde, serial:   {r['plain_seconds']:7.1f} s  "
+          f"({r['plain_seconds'] / r['readable']:.1f} s each)")
+    print(f"  autograder grade, {r['workers']} workers, sandboxed + trusted verdicts: {r['ours_seconds']:7.1f} s  "
+          f"({r['ours_seconds'] / r['size']:.1f} s each)")
+    print(f"  speed-up: {r['speedup']:.2f}x (target >= 1.6x)")
+    print(f"  autograder time per submission in a worker: median {r['median_seconds']:.1f} s, max {r['max_seconds']:.1f} s")
+    print(f"  same total score as plain nbgrader: {r['agree']}/{r['readable']} submissions")
 
 
 if __name__ == "__main__":

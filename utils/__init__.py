@@ -7,6 +7,7 @@ Modules:
     plots      matplotlib drawings: cells, unrolled graphs, wirings, term bars, activation curves
     widgets    the live-figure family: Explorer, TimelinePlayer, and the learner-call guard
     explorers  the lesson widgets built from that family
+    training   training with a learner's own BPTT, truncated BPTT, and a torch twin run
     data       small generated sequences
     env        the one-line environment check
 
