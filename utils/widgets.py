@@ -123,9 +123,12 @@ class Explorer:
 
 def slider(description: str, value: float, low: float, high: float, step: float = 0.05) -> widgets.FloatSlider:
     """A float slider whose label is not cut off; updates while dragging."""
+    # The label shares the widget's width with the track and the readout: a long label needs a wider widget,
+    # or the browser squeezes the track to nothing (seen in the real-browser tests).
+    width = max(260, 170 + 7 * len(description))
     return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
                                continuous_update=True, style={"description_width": "initial"},
-                               layout=widgets.Layout(width="260px"))
+                               layout=widgets.Layout(width=f"{width}px"))
 
 
 class TimelinePlayer(Explorer):

@@ -1,0 +1,315 @@
+"""End to end in a real browser: JupyterLab (started as `./course open` starts it) driven by Playwright and chromium.
+
+For every lesson: the source notebook runs with no error output and every explorer redraws when a slider is dragged
+with the mouse and moved with the arrow keys; the release notebook, run cell by cell, shows the one-line
+"Implement ..." message in each explorer instead of a traceback, and nbgrader's Validate button reports failing
+tests. Screenshots of the widgets go to .artifacts/browser/. The notebooks are opened from a temporary copy of the
+course (JupyterLab saves notebooks), never from the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import lessons
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / ".artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+TIMEOUT_MS = 120_000
+IN_CI = bool(os.environ.get("CI"))
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - the pinned environment has it
+    sync_playwright = None
+
+if sync_playwright is not None:
+    expect.set_options(timeout=TIMEOUT_MS)
+
+if not IN_CI and (sync_playwright is None or not os.access(CHROMIUM, os.X_OK)):
+    # Outside CI a machine without chromium skips; in CI (`CI` set) a missing browser is a failure, never a skip.
+    pytest.skip("needs chromium (apt-get install chromium; ./course test installs it) and playwright",
+                allow_module_level=True)
+
+# JupyterLab's user settings for the test server: no news or update toasts, every cell in the DOM, no autosave.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Lab:
+    """`./course open` on a free loopback port with a generated token, in an isolated Jupyter config."""
+
+    def __init__(self, home: Path, course_root: Path = ROOT):
+        self.port = _free_port()
+        self.token = uuid.uuid4().hex
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = home / "lab-settings"
+        for name, values in LAB_SETTINGS.items():
+            (settings / name).parent.mkdir(parents=True, exist_ok=True)
+            (settings / name).write_text(json.dumps(values))
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
+               "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+               "PYTHONWARNINGS": "ignore"}
+        self.log = open(home / "jupyterlab.log", "w")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [str(course_root / "course"), "open", "--no-browser", "--ServerApp.open_browser=False", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--ServerApp.token={self.token}"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.log_path = home / "jupyterlab.log"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                self.get("/api/status")
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("JupyterLab did not start:\n" + self.log_path.read_text()[-3000:]) from None
+                time.sleep(0.3)
+
+    def request(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(self.url + path, method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        return urllib.request.urlopen(request, timeout=30)
+
+    def get(self, path: str):
+        with self.request(path) as response:
+            return response.geturl(), response.read()
+
+    def shutdown_kernels(self) -> None:
+        for kernel in json.loads(self.get("/api/kernels")[1]):
+            self.request(f"/api/kernels/{kernel['id']}", method="DELETE").close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the group this test started (JupyterLab and its kernels)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def course_copy(tmp_path_factory) -> Path:
+    """The notebooks in a scratch course root: JupyterLab may save into it."""
+    root = tmp_path_factory.mktemp("course")
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for folder in ("source", "release", "notebooks", "utils"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=ignore)
+    # The course script itself, with the files its environment check reads and the environment it finds current:
+    # `./course open` in the copy serves the copy (its root is the folder it lives in).
+    for name in ("course", "nbgrader_config.py", "requirements.txt", "pyproject.toml"):
+        shutil.copy2(ROOT / name, root / name)
+    (root / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def lab(course_copy, tmp_path_factory):
+    server = Lab(tmp_path_factory.mktemp("jupyter"), course_copy)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    failed_before = request.session.testsfailed
+    yield page
+    if request.session.testsfailed > failed_before:  # keep what the browser showed when the test failed
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"FAILED_{request.node.name}.png"))
+    context.close()
+    lab.shutdown_kernels()
+
+
+def explorer_count(lesson: str, kind: str) -> int:
+    notebook = nbformat.read(ROOT / kind / lesson / f"{lesson}.ipynb", as_version=4)
+    return sum("explorer" in str(cell.metadata.get("nbgrader", {}).get("grade_id", "")) for cell in notebook.cells)
+
+
+def open_notebook(page, lab: Lab, lesson: str, kind: str):
+    # A fresh workspace per page, so nothing opened by an earlier test comes back.
+    page.goto(f"{lab.url}/lab/workspaces/{uuid.uuid4().hex[:8]}/tree/{kind}/{lesson}/{lesson}.ipynb?token={lab.token}")
+    notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+    expect(notebook.locator(".jp-Cell").first).to_be_visible()
+    expect(page.locator(".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    return notebook
+
+
+def wait_all_code_cells_ran(page) -> None:
+    """Until every code cell has an execution count, or an error shows (Run All stops there)."""
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            const failed = document.querySelector(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) [data-mime-type="application/vnd.jupyter.stderr"]');
+            return failed || (prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)));
+        }""", timeout=TIMEOUT_MS)
+
+
+def run_all(page) -> None:
+    """Run → Run All Cells, from the menu bar. A Run All sent while a fresh kernel is still connecting is sometimes
+    lost (the cells keep `[ ]`, the kernel idles): then it is chosen again."""
+    first_prompt = page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt").first
+    for attempt in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        try:
+            expect(first_prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=15_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    wait_all_code_cells_ran(page)
+
+
+def run_cell_by_cell(page, notebook) -> None:
+    """Shift+Enter through the notebook as a learner does, waiting for each cell: a failing cell does not stop the rest
+    (Run All stops at the first error, and a release notebook's exercises raise NotImplementedError)."""
+    cells = notebook.locator(".jp-Cell")
+    count = cells.count()
+    cells.first.locator(".jp-InputPrompt").first.click()
+    page.keyboard.press("Escape")
+    for index in range(count):
+        cell = cells.nth(index)
+        page.keyboard.press("Control+Enter" if index == count - 1 else "Shift+Enter")
+        if "jp-CodeCell" in (cell.get_attribute("class") or ""):
+            prompt = cell.locator(".jp-InputPrompt")
+            try:
+                expect(prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=15_000)
+            except AssertionError:  # sent while the fresh kernel was still connecting, and lost: run it again
+                prompt.click()
+                page.keyboard.press("Escape")
+                page.keyboard.press("Control+Enter")
+                if index < count - 1:
+                    page.keyboard.press("ArrowDown")
+            expect(prompt).to_have_text(re.compile(r"\[\d+\]"))
+        if index < count - 1:
+            expect(cells.nth(index + 1)).to_have_class(re.compile(r"jp-mod-selected"))
+        page.keyboard.press("Escape")
+
+
+def explorers(notebook):
+    """The output areas holding an explorer (controls + the Image widget it draws into)."""
+    return notebook.locator(".jp-Cell-outputArea .jp-OutputArea-output:has(img.widget-image)")
+
+
+def expect_redraw_after(page, image, action) -> None:
+    expect(image).to_have_attribute("src", re.compile("."))
+    before = image.get_attribute("src")
+    action()
+    expect(image).not_to_have_attribute("src", before)
+
+
+def drag(page, handle) -> None:
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(x + 8 * step, y)
+    page.mouse.up()
+
+
+def press_arrows(page, handle) -> None:
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")  # back from where the drag (to the right) left it
+
+
+def screenshot(widget, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_source_lesson_runs_without_errors_and_its_sliders_redraw(page, lab, lesson):
+    notebook = open_notebook(page, lab, lesson, "source")
+    run_all(page)
+    errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert errors.count() == 0, "error output: " + "\n---\n".join(errors.all_inner_texts())[:3000]
+    widgets = explorers(notebook)
+    expect(widgets).to_have_count(explorer_count(lesson, "source"))
+    for number in range(widgets.count()):
+        widget = widgets.nth(number)
+        image = widget.locator("img.widget-image")
+        handle = widget.locator(".widget-slider .noUi-handle").first
+        expect_redraw_after(page, image, lambda handle=handle: drag(page, handle))
+        expect_redraw_after(page, image, lambda handle=handle: press_arrows(page, handle))
+        screenshot(widget, f"{lesson}_source_explorer{number + 1}")
+    assert errors.count() == 0, "error output after moving sliders: " + "\n".join(errors.all_inner_texts())[:3000]
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_release_lesson_shows_implement_messages_and_validate_reports_failures(page, lab, lesson):
+    notebook = open_notebook(page, lab, lesson, "release")
+    run_cell_by_cell(page, notebook)
+    widgets = explorers(notebook)
+    expect(widgets).to_have_count(explorer_count(lesson, "release"))
+    for number in range(widgets.count()):
+        widget = widgets.nth(number)
+        expect(widget).to_contain_text(re.compile(r"Implement \w+ in the exercise above"))
+        screenshot(widget, f"{lesson}_release_explorer{number + 1}")
+    explorer_cells = notebook.locator(".jp-CodeCell:has(img.widget-image)")
+    assert explorer_cells.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    # The exercises' test cells do fail: the learner has not written anything yet.
+    assert notebook.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() > 0
+
+    page.locator(".jp-NotebookPanel:visible .validate-button").click()
+    message = page.locator(".jp-Dialog #validation-message")
+    expect(message).to_have_class(re.compile("validation-failed"), timeout=TIMEOUT_MS)
+    expect(message).to_contain_text("The following cell failed:")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+
+def test_course_open_serves_the_start_page(tmp_path):
+    """`./course open` (the same command line, on a free port, no browser) lands on notebooks/00_start_here.ipynb."""
+    server = Lab(tmp_path)
+    try:
+        url, body = server.get("/")
+    finally:
+        server.stop()
+    assert urllib.parse.urlparse(url).path == "/lab/tree/notebooks/00_start_here.ipynb"
+    assert b"<html" in body.lower() or b"jupyter" in body.lower()
+    assert (ROOT / "notebooks" / "00_start_here.ipynb").is_file()
