@@ -72,7 +72,8 @@ def table(args) -> list[str]:
                  f"{grading['agree']}/{grading['readable']} same totals | >= 1.6x, identical scores |")
     lines.append(f"| grading time per submission in a worker, median / max ({GRADED_LESSON}) | "
                  f"{grading['median_seconds']:.1f} / {grading['max_seconds']:.1f} s | |")
-    lines.append(f"| grading overhead per submission: that median minus the lesson's Run All | "
+    lines.append("| grading overhead per submission: that median minus the lesson's Run All in a fresh kernel "
+                 "(below 0: the warm sandbox has already imported torch) | "
                  f"{grading['median_seconds'] - run_all[GRADED_LESSON]:.1f} s | <= 3 s |")
     if not args.skip_install:
         lines.append(f"| install into an empty environment (venv + pinned requirements, no pip cache) | "

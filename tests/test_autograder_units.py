@@ -144,13 +144,22 @@ def test_self_check_without_sandbox_leaves_other_processes_alone(root):
     assert "Total: 100/100" in run.stdout and "bystander survived" in run.stdout, run.stdout + run.stderr
 
 
+def _trusted_runs(tmp_path, source, other):
+    """The trusted verdicts of `source` graded on itself, then on `other`, with one sandboxed zygote."""
+    from autograder.sandbox import Limits
+    from autograder.verify import Zygote, run_trusted
+
+    zygote = Zygote("import numpy as np", tmp_path / "learner", Limits())
+    try:
+        return run_trusted(source, source, zygote, call_timeout=20), run_trusted(source, other, zygote, call_timeout=20)
+    finally:
+        zygote.close()
+
+
 def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
     """Learner objects stay in the sandbox (calls and attribute reads cross as handles); arrays a learner writes
     into come back changed, as they would in a kernel."""
-
     from autograder.notebooks import notebook_from_cells
-    from autograder.sandbox import Limits
-    from autograder.verify import Zygote, run_trusted
 
     solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
                 "    def add(self, k):\n        self.value += k\n        return self.value\n\n"
@@ -167,12 +176,7 @@ def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
                                                        .replace("self.value += k", "self.value = k")
                                                        .replace("d['a'] *= 2\n    d['b'][0] *= 2",
                                                                 "d = {'a': d['a'] * 2}")}, tests)
-    zygote = Zygote("import numpy as np", tmp_path / "learner", Limits())
-    try:
-        right = run_trusted(source, source, zygote, call_timeout=20)
-        bad = run_trusted(source, wrong, zygote, call_timeout=20)
-    finally:
-        zygote.close()
+    right, bad = _trusted_runs(tmp_path, source, wrong)
     assert all(v.passed for v in right.verdicts.values()), right.verdicts
     assert not any(v.passed for v in bad.verdicts.values()), bad.verdicts
 
@@ -200,8 +204,6 @@ def test_trusted_run_passes_a_generator_and_advances_it_like_a_kernel(tmp_path):
     """A learner's function drawing from a passed `rng` gets an equal generator; the grader's own advances as the
     learner's did, so two calls with one rng differ and the same seed gives the same draws."""
     from autograder.notebooks import notebook_from_cells
-    from autograder.sandbox import Limits
-    from autograder.verify import Zygote, run_trusted
 
     solution = "def draw(n, rng):\n    return rng.normal(size=n)\n"
     tests = {"test_draw": ("rng = np.random.default_rng(3)\nfirst, second = draw(2, rng), draw(2, rng)\n"
@@ -211,11 +213,6 @@ def test_trusted_run_passes_a_generator_and_advances_it_like_a_kernel(tmp_path):
     source = notebook_from_cells("import numpy as np", {"draw": solution}, tests)
     global_rng = notebook_from_cells("import numpy as np", {"draw": solution.replace("rng.normal", "np.random.normal")},
                                      tests)
-    zygote = Zygote("import numpy as np", tmp_path / "learner", Limits())
-    try:
-        right = run_trusted(source, source, zygote, call_timeout=20)
-        wrong = run_trusted(source, global_rng, zygote, call_timeout=20)
-    finally:
-        zygote.close()
+    right, wrong = _trusted_runs(tmp_path, source, global_rng)
     assert right.verdicts["test_draw"].passed, right.verdicts
     assert not wrong.verdicts["test_draw"].passed
