@@ -155,6 +155,13 @@ class SequencePlayer(TimelinePlayer):
         self.norm_line.set_data([], [])
 
 
+def _few_log_ticks(ax) -> None:
+    """At most 6 decades labelled and no minor ticks: a log axis over 40 decades otherwise draws hundreds of ticks
+    (most of a frame's time)."""
+    ax.yaxis.set_major_locator(LogLocator(numticks=6))
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
 class BPTTPlayer(TimelinePlayer):
     """Lesson 02: forward, the learner's rnn_forward fills in h_1..h_T; backward, the learner's rnn_cell_backward
     carries dL/dh_t from the loss back to h_1, one step per frame. Frames 0..T-1 are the forward pass, T..2T-1
@@ -188,8 +195,7 @@ class BPTTPlayer(TimelinePlayer):
         self.ax_h.set_ylabel("unit of $h_t$")
         live.figure.colorbar(self.heat, ax=self.ax_h, pad=0.01, label="value")
         (self.grad_line,) = self.ax_grad.semilogy([], [], "o-", color="#b03a2e", ms=4)
-        self.ax_grad.yaxis.set_major_locator(LogLocator(numticks=4))
-        self.ax_grad.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost a third of each frame
+        _few_log_ticks(self.ax_grad)
         self.ax_grad.set_ylabel(r"$\|\partial L / \partial h_t\|$")
         self.ax_grad.set_xlabel("time step t")
         self.ax_grad.set_xlim(0.5, steps + 0.5)
@@ -251,13 +257,6 @@ class BPTTPlayer(TimelinePlayer):
 
 
 # Lesson 03: vanishing and exploding gradients --------------------------------------------------------------------
-
-
-def _few_log_ticks(ax) -> None:
-    """At most 6 decades labelled and no minor ticks: a log axis over 40 decades otherwise draws hundreds of ticks
-    (most of a frame's time)."""
-    ax.yaxis.set_major_locator(LogLocator(numticks=6))
-    ax.yaxis.set_minor_locator(NullLocator())
 
 
 class JacobianExplorer(Explorer):
