@@ -7,8 +7,9 @@ Modules:
     plots      matplotlib drawings: cells, unrolled graphs, wirings, term bars, activation curves
     widgets    the live-figure family: Explorer, TimelinePlayer, and the learner-call guard
     explorers  the lesson widgets built from that family
-    training   training with a learner's own BPTT, truncated BPTT, and a torch twin run
-    data       small generated sequences
+    training   training with a learner's own BPTT, truncated BPTT, a torch twin run; torch models on the adding problem
+    pretrained the small adding-problem models the course trained itself (`python -m utils.pretrained` retrains)
+    data       small generated sequences, the adding problem
     env        the one-line environment check
 
 No module here contains a numpy solution of a graded exercise: answers live only in source/.

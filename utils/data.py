@@ -30,3 +30,23 @@ def echo_batch(rng: np.random.Generator, batch: int, steps: int, delay: int) -> 
     y = np.zeros_like(x)
     y[:, delay:] = x[:, : steps - delay]
     return x, y
+
+
+ADDING_BASELINE_MSE = 1 / 6  # always predicting 1, the mean of the target: the variance of a sum of two U(0, 1)
+
+
+def adding_problem(size: int, length: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter and Schmidhuber 1997): x (size, length, 2) and targets y (size,).
+
+    Channel 0 holds random values in [0, 1); channel 1 marks exactly two steps, one in each half of the sequence.
+    The target is the sum of the two marked values, so a model must keep the first one for up to `length` steps.
+    """
+    if length < 2:
+        raise ValueError(f"the adding problem needs length >= 2 (one marker per half), got {length}")
+    values = rng.random((size, length))
+    first = rng.integers(0, length // 2, size)
+    second = rng.integers(length // 2, length, size)
+    markers = np.zeros((size, length))
+    markers[np.arange(size), first] = 1.0
+    markers[np.arange(size), second] = 1.0
+    return np.stack([values, markers], axis=-1), (values * markers).sum(axis=1)
