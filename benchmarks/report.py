@@ -1,5 +1,6 @@
 """The course-wide performance table: every lesson's Run All time and slider latencies (median and 95th
-percentile), grading throughput against plain nbgrader, and the time to install the environment from nothing.
+percentile), the adding-problem training times, grading throughput against plain nbgrader, and the time to
+install the environment from nothing.
 
     ./course bench                      print the table (takes about 10 minutes on 2 cores)
     ./course bench --write              also record it, with date and machine, in benchmarks/REPORT.md
@@ -23,6 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from adding_problem import table_rows as adding_problem_rows  # noqa: E402
 from grading_speed import LESSON as GRADED_LESSON  # noqa: E402
 from grading_speed import compare  # noqa: E402
 from lesson_timings import percentile, run_all_seconds, slider_times  # noqa: E402
@@ -66,6 +68,7 @@ def table(args) -> list[str]:
                          f"{statistics.median(seconds) * 1000:.0f} / {percentile(seconds, 0.95) * 1000:.0f} ms | "
                          f"<= 100 ms median |")
         print("\n".join(lines[-1:]), flush=True)
+    lines.extend(adding_problem_rows(args.seeds))
     grading = compare(args.class_size, os.cpu_count() or 1)
     lines.append(f"| grading a class of {grading['size']} ({grading['workers']} workers) vs serial plain nbgrader | "
                  f"{grading['ours_seconds']:.0f} s vs {grading['plain_seconds']:.0f} s = {grading['speedup']:.2f}x, "
@@ -86,6 +89,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Run All repetitions per lesson")
     parser.add_argument("--moves", type=int, default=20, help="value changes per slider")
     parser.add_argument("--class-size", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=3, help="training runs per model on the adding problem")
     parser.add_argument("--skip-install", action="store_true")
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/REPORT.md")
     args = parser.parse_args()
