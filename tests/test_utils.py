@@ -182,3 +182,133 @@ def test_expect_orthogonal_and_clip_result_say_what_is_wrong():
     with pytest.raises(AssertionError, match="total_norm"):
         checks.expect_clip_result((grads, float("nan")), grads, "clip")
     assert checks.expect_clip_result(({"w": [1, 2]}, np.float64(3)), grads, "clip")[1] == 3.0
+
+
+# --- lesson 05: GRU ---------------------------------------------------------------------------------------------
+
+
+def test_gru_references_agree_with_torch_and_round_trip():
+    rng = np.random.default_rng(50)
+    cell = reference.gru_cell(3, 4, rng)
+    params = reference.gru_params(cell)
+    assert {k: v.shape for k, v in params.items()} == {"W_x": (12, 3), "W_h": (12, 4), "b_x": (12,), "b_h": (12,)}
+    assert all(v.dtype == np.float64 for v in params.values()) and np.abs(params["b_h"]).sum() > 0
+    x, h = rng.normal(size=(2, 3)), rng.uniform(-1, 1, size=(2, 4))
+    expected = reference.run_gru_cell(cell, x, h)
+    np.testing.assert_allclose(reference.gru_cell_step(x, h, **params), expected, atol=1e-15)
+    np.testing.assert_allclose(reference.gru_cell_variant(x, h, **params), expected, atol=1e-15)
+    gates = reference.gru_gates(x, h, **params)
+    np.testing.assert_allclose((1 - gates["z"]) * gates["n"] + gates["z"] * h, expected, atol=1e-15)
+    for name, value in reference.gru_params(reference.load_gru(**params)).items():  # a one-layer GRU too
+        np.testing.assert_array_equal(value, params[name])
+    xs = rng.normal(size=(2, 5, 3))
+    np.testing.assert_allclose(reference.run_gru(xs, h, **params), reference.gru_states_variant(xs, h, **params),
+                               atol=1e-14)
+
+
+def test_gru_variants_differ_and_flipping_the_update_gate_converts_conventions():
+    rng = np.random.default_rng(51)
+    params = reference.gru_params(reference.gru_cell(3, 4, rng, scale=1.0))
+    x, h = rng.normal(size=(3, 3)), rng.uniform(-1, 1, size=(3, 4))
+    torch_style = reference.gru_cell_variant(x, h, **params)
+    for variant in ({"reset": "before"}, {"reset": "none"}, {"mix": "seed"}, {"mix": "none"}):
+        assert np.abs(reference.gru_cell_variant(x, h, **params, **variant) - torch_style).max() > 1e-3, variant
+    flipped = reference.gru_flip_update_gate(**params)
+    np.testing.assert_allclose(reference.gru_cell_variant(x, h, **flipped, mix="seed"), torch_style, atol=1e-15)
+    for name, value in reference.gru_flip_update_gate(**flipped).items():  # its own inverse
+        np.testing.assert_array_equal(value, params[name])
+    with pytest.raises(ValueError, match="3H, H"):
+        reference.gru_flip_update_gate(np.zeros((6, 2)), np.zeros((6, 3)), np.zeros(6), np.zeros(6))
+
+
+@pytest.mark.parametrize("kind,blocks", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+def test_recurrent_param_count_is_blocks_times_two_biases(kind, blocks):
+    assert reference.recurrent_param_count(kind, 10, 20) == blocks * (20 * 10 + 20 * 20 + 2 * 20)
+
+
+def test_gru_mistakes_are_wrong_answers_and_h1_names_both_reset_mistakes():
+    rng = np.random.default_rng(52)
+    params = reference.gru_params(reference.gru_cell(4, 4, rng, scale=1.0))
+    x, h = rng.normal(size=(2, 4)), rng.uniform(-1, 1, size=(2, 4))
+    right = reference.gru_cell_step(x, h, **params)
+    found = mistakes.gru_cell_forward(x, h, **params)
+    assert any("untransposed" in message for message in found) and len(found) >= 12
+    for message, output in found.items():
+        assert output.shape == right.shape and np.abs(output - right).max() > 1e-6, message
+    xs = rng.normal(size=(2, 5, 4))
+    hs = reference.run_gru(xs, h, **params)
+    for message, output in mistakes.gru_forward(xs, h, **params).items():
+        assert output.shape == hs.shape and np.abs(output - hs).max() > 1e-6, message
+    one = reference.gru_params(reference.gru_cell(1, 1, rng, scale=1.0))  # H = 1: the two reset mistakes agree
+    messages = list(mistakes.gru_cell_forward(np.ones((1, 1)), np.full((1, 1), 0.5), **one))
+    assert sum("b_hn belongs inside" in m and "before the matmul" in m for m in messages) == 1
+
+
+def test_draw_gru_cell_draws():
+    fig = plots.draw_gru_cell()
+    assert fig.axes and fig._repr_png_()[:4] == b"\x89PNG"
+
+
+# --- lesson 04: LSTM ----------------------------------------------------------------------------------------------
+
+
+def test_lstm_reference_agrees_with_torch_modules_and_loops_over_the_cell():
+    rng = np.random.default_rng(0)
+    module = reference.lstm(3, 4, rng, scale=0.8)
+    params = reference.lstm_params(module)
+    assert params["W_x"].shape == (16, 3) and params["W_h"].shape == (16, 4) and params["b"].shape == (16,)
+    x, h0, c0 = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    hs, cs = reference.run_lstm(x, h0, c0, **params)
+    torch_hs, h_last, c_last = reference.run_lstm_module(module, x, h0, c0)
+    np.testing.assert_allclose(hs, torch_hs, atol=1e-12)
+    np.testing.assert_allclose(cs[:, -1], c_last, atol=1e-12)
+    h, c = h0, c0
+    for t in range(6):  # run_lstm is load_lstm_cell stepped over time
+        h, c = reference.lstm_cell_step(x[:, t], h, c, **params)
+        np.testing.assert_allclose(hs[:, t], h, atol=1e-12)
+        np.testing.assert_allclose(cs[:, t], c, atol=1e-12)
+    cell = reference.lstm_cell(3, 4, rng)
+    step = reference.run_lstm_cell(cell, x[:, 0], h0, c0)
+    loaded = reference.lstm_cell_step(x[:, 0], h0, c0, **reference.lstm_params(cell))  # summed biases
+    np.testing.assert_allclose(step[0], loaded[0], atol=1e-12)
+    np.testing.assert_allclose(step[1], loaded[1], atol=1e-12)
+    assert reference.lstm_param_count(10, 20) == 4 * (20 * 10 + 20 * 20 + 20)
+
+
+def test_lstm_gates_rebuild_the_cell_and_the_sequence():
+    rng = np.random.default_rng(1)
+    params = reference.lstm_params(reference.lstm_cell(2, 3, rng, scale=1.5))
+    x, h0, c0 = rng.normal(size=(2, 5, 2)), np.zeros((2, 3)), np.zeros((2, 3))
+    hs, cs = reference.run_lstm(x, h0, c0, **params)
+    gates = reference.lstm_gate_sequence(x, hs, h0, **params)
+    previous_c = np.concatenate([c0[:, None], cs[:, :-1]], axis=1)
+    np.testing.assert_allclose(cs, gates["f"] * previous_c + gates["i"] * gates["g"], atol=1e-12)
+    np.testing.assert_allclose(hs, gates["o"] * np.tanh(cs), atol=1e-12)
+    assert all(((gates[name] > 0) & (gates[name] < 1)).all() for name in "ifo")
+
+
+def test_lstm_mistakes_name_each_gate_order_and_leave_the_answer_out():
+    rng = np.random.default_rng(2)
+    x_t, h_prev, c_prev = rng.normal(size=(2, 3)), rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    W_x, W_h, b = rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), rng.normal(size=8)
+    found = mistakes.lstm_cell_forward(x_t, h_prev, c_prev, W_x, W_h, b)
+    assert sum("you read them as" in message for message in found) == 23
+    right_h, right_c = reference.lstm_cell_step(x_t, h_prev, c_prev, W_x, W_h, b)
+    for message, wrong in found.items():
+        assert not (np.allclose(wrong["h_t"], right_h) and np.allclose(wrong["c_t"], right_c)), message
+
+
+def test_state_gradients_match_the_cell_path_when_the_gates_are_saturated():
+    from utils import training
+
+    torch.manual_seed(0)
+    model = training.SequenceRegressor("lstm", 3, forget_bias=None).to(reference.DTYPE)
+    with torch.no_grad():  # forget gates shut open (f = 1), input gates shut (i = 0): dy/dc_k = dy/dc_T at every k
+        model.recurrent.weight_hh_l0.zero_()
+        model.recurrent.weight_ih_l0.zero_()
+        model.recurrent.bias_ih_l0[3:6] = 60.0
+        model.recurrent.bias_ih_l0[0:3] = -60.0
+    x = np.random.default_rng(3).normal(size=(1, 12, 2))
+    norms, hs, last = reference.state_gradients(model, x)
+    assert norms.shape == (12,) and hs.shape == (1, 12, 3)
+    np.testing.assert_allclose(norms, np.linalg.norm(last), rtol=1e-9)

@@ -149,3 +149,57 @@ def test_clipping_explorer_says_when_clip_grad_norm_returns_the_wrong_thing():
     explorer = explorers.ClippingExplorer(lambda grads, max_norm: grads)  # forgot total_norm
     explorer.update()
     assert not explorer.ready and "pair (clipped, total_norm)" in explorer.status.value
+
+
+# Lesson 05 -----------------------------------------------------------------------------------------------------
+
+
+def _lesson05():
+    namespace = solved("05_gru")
+    return namespace["gru_cell_forward"], namespace["gru_forward"]
+
+
+def test_update_gate_explorer_slides_from_the_candidate_to_the_old_state_and_flags_the_other_convention():
+    from utils import reference
+
+    gru_cell_forward, _ = _lesson05()
+    explorer = explorers.UpdateGateExplorer(gru_cell_forward)
+    explorer.set(z_bias=5.0)
+    assert "sits where torch's does" in explorer.ax_plane.get_title()
+    np.testing.assert_allclose(np.r_[explorer.mine.get_data()].ravel(), explorer.h_prev[0], atol=0.05)
+    explorer.set(z_bias=-5.0)
+    np.testing.assert_allclose(np.r_[explorer.mine.get_data()].ravel(), np.r_[explorer.new.get_data()].ravel(),
+                               atol=0.05)
+
+    def seed_convention(x_t, h_prev, W_x, W_h, b_x, b_h):
+        return reference.gru_cell_variant(x_t, h_prev, W_x, W_h, b_x, b_h, mix="seed")
+
+    wrong = explorers.UpdateGateExplorer(seed_convention)
+    wrong.update()
+    assert wrong.ready and "not torch's" in wrong.ax_plane.get_title()
+
+
+def test_memory_explorer_trained_gated_units_remember_and_the_rnn_forgets():
+    _, gru_forward = _lesson05()
+    explorer = explorers.MemoryExplorer(gru_forward)
+    explorer.update()
+    assert explorer.ready and "differs" not in explorer.ax.get_title()
+    survived = {kind: line.get_ydata()[0] for kind, line in explorer.lines.items()}  # the longest lag
+    assert survived["gru"] > 0.5 and survived["lstm"] > 0.5 and survived["rnn"] < 1e-3, survived
+    explorer.set(keep_bias=-4.0)
+    assert explorer.lines["gru"].get_ydata()[0] < 0.1 * survived["gru"]  # a GRU pushed to update forgets
+
+
+def test_memory_explorer_reports_a_broken_gru_forward_and_recovers():
+    _, gru_forward = _lesson05()
+    state = {"broken": True}
+
+    def flaky(x, h0, W_x, W_h, b_x, b_h):
+        return np.zeros((2, 2)) if state["broken"] else gru_forward(x, h0, W_x, W_h, b_x, b_h)
+
+    explorer = explorers.MemoryExplorer(flaky)
+    explorer.update()
+    assert not explorer.ready and "returned an array of shape (2, 2)" in explorer.status.value
+    state["broken"] = False
+    explorer.set(length=60)
+    assert explorer.ready and explorer.status.value == ""

@@ -469,3 +469,531 @@ class ClippingExplorer(Explorer):
         self.loss_line.set_data([], [])
         self.escape.set_visible(False)
         self.ax_map.set_title("waiting for your clip_grad_norm", fontsize=10, color="#777777")
+
+
+# --- lesson 05: GRU ---------------------------------------------------------------------------------------------
+
+
+class UpdateGateExplorer(Explorer):
+    """Lesson 05: the update gate as an interpolation. A 2-unit GRU (torch's convention) reads one input; its state
+    lives in the plane. The learner's gru_cell_forward gives h_t, which must lie on the segment from the candidate
+    n_t (z = 0) to h_{t-1} (z = 1), at the fraction z from n_t. Both units share one update gate (equal z rows), so
+    the mix is one number; r and n come from torch, to draw the segment the learner's point must lie on. Grey
+    dots: the state after 2, 3, ... steps of the same input, from the learner's cell.
+    """
+
+    HIDDEN_SIZE, FOLLOW_STEPS = 2, 6
+
+    def __init__(self, gru_cell_forward):
+        self.gru_cell_forward = gru_cell_forward
+        # Chosen by hand, gates stacked r, z, n. Both units share one update gate (equal z rows), so that the mix is
+        # one number and h_t moves along a straight segment; the r and z biases are the sliders'.
+        self.W_x = np.array([[0.5], [-0.5], [0.5], [0.5], [1.6], [1.2]])
+        self.W_h = np.array([[0.3, 0.2], [-0.2, 0.4], [0.4, -0.4], [0.4, -0.4], [1.5, -1.0], [-1.2, 1.4]])
+        self.b_x_base = np.array([0.0, 0.0, 0.0, 0.0, -0.2, 0.3])
+        self.b_h = np.array([0.0, 0.0, 0.0, 0.0, 0.1, -0.1])
+        self.h_prev = np.array([[-0.6, 0.5]])
+        controls = {
+            "x": slider("input x_t", 0.8, -2.0, 2.0),
+            "z_bias": slider("update-gate bias b_z", 0.0, -5.0, 5.0, step=0.1),
+            "r_bias": slider("reset-gate bias b_r", 1.0, -5.0, 5.0, step=0.1),
+        }
+        live = LiveFigure(10, 3.8)
+        self.ax_plane, self.ax_gates = live.figure.subplots(1, 2, width_ratios=[1.7, 1])
+        ax = self.ax_plane
+        ax.plot([-1, 1, 1, -1, -1], [-1, -1, 1, 1, -1], color="#bbbbbb", lw=1, ls="--")  # tanh keeps h inside
+        ax.set_xlim(-1.15, 1.15)
+        ax.set_ylim(-1.15, 1.15)
+        ax.set_aspect("equal")
+        ax.set_xlabel("unit 1")
+        ax.set_ylabel("unit 2")
+        (self.segment,) = ax.plot([], [], color="#999999", lw=2, zorder=1)
+        (self.follow,) = ax.plot([], [], "o", color="#aaaaaa", ms=4, zorder=2, label="later steps, same input")
+        (self.old,) = ax.plot(*self.h_prev[0], "o", color=plots.STATE_COLOR, ms=10, zorder=3, label="$h_{t-1}$ (z = 1)")
+        (self.new,) = ax.plot([], [], "o", color="#e08a2c", ms=10, zorder=3, label="candidate $n_t$ (z = 0)")
+        (self.expected,) = ax.plot([], [], "o", mfc="none", mec="#b03a2e", ms=16, mew=1.5, zorder=4,
+                                   label="torch's $h_t$")
+        (self.mine,) = ax.plot([], [], "*", color="black", ms=14, zorder=5, label="your $h_t$")
+        ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+        self.mix_text = ax.text(0.02, 0.98, "", transform=ax.transAxes, ha="left", va="top", fontsize=9)
+        names = ["$r_1$", "$r_2$", "$z_1$", "$z_2$"]
+        self.gate_bars = self.ax_gates.bar(range(4), np.zeros(4), color=["#8fb3de"] * 2 + ["#e0a05a"] * 2)
+        self.ax_gates.set_xticks(range(4), names)
+        self.ax_gates.set_ylim(0, 1.08)
+        self.ax_gates.axhline(1.0, color="#cccccc", lw=0.8)
+        self.ax_gates.set_title("gates (sigmoid outputs, between 0 and 1)", fontsize=10)
+        self.gate_labels = [self.ax_gates.text(i, 0, "", ha="center", va="bottom", fontsize=8) for i in range(4)]
+        super().__init__(controls, live, title="The update gate: h_t between the old state and the candidate")
+
+    def weights(self, z_bias, r_bias):
+        H = self.HIDDEN_SIZE
+        b_x = self.b_x_base.copy()
+        b_x[:H] = r_bias
+        b_x[H : 2 * H] = z_bias
+        return self.W_x, self.W_h, b_x, self.b_h
+
+    def draw(self, x, z_bias, r_bias) -> None:
+        weights = self.weights(z_bias, r_bias)
+        x_t = np.array([[x]])
+        gates = reference.gru_gates(x_t, self.h_prev, *weights)
+        candidate, z = gates["n"][0], float(gates["z"][0, 0])
+        self.new.set_data([candidate[0]], [candidate[1]])
+        self.segment.set_data([candidate[0], self.h_prev[0, 0]], [candidate[1], self.h_prev[0, 1]])
+        expected = reference.gru_cell_step(x_t, self.h_prev, *weights)[0]
+        self.expected.set_data([expected[0]], [expected[1]])
+        shape = (1, self.HIDDEN_SIZE)
+        h = call_learner(self.gru_cell_forward, x_t, self.h_prev, *weights, shape=shape)
+        self.mine.set_data([h[0, 0]], [h[0, 1]])
+        later = []
+        for _ in range(self.FOLLOW_STEPS - 1):
+            later.append(call_learner(self.gru_cell_forward, x_t, later[-1][None] if later else h, *weights,
+                                      shape=shape)[0])
+        later = np.array(later)
+        self.follow.set_data(later[:, 0], later[:, 1])
+        for bar, label, value in zip(self.gate_bars, self.gate_labels, np.r_[gates["r"][0], gates["z"][0]],
+                                     strict=True):
+            bar.set_height(value)
+            label.set_y(value + 0.01)
+            label.set_text(f"{value:.2f}")
+        self.mix_text.set_text(f"z = {z:.2f}:  h_t = {1 - z:.2f} n_t + {z:.2f} h_(t-1)")
+        right = np.allclose(h[0], expected, atol=1e-9)
+        self.ax_plane.set_title("your h_t sits where torch's does" if right else
+                                "your h_t is not torch's: check gru_cell_forward",
+                                fontsize=10, color="black" if right else "#b03a2e")
+
+    def not_ready(self, message: str) -> None:
+        self.mine.set_data([], [])
+        self.follow.set_data([], [])
+        self.ax_plane.set_title("waiting for your gru_cell_forward", fontsize=10, color="#777777")
+
+
+class MemoryExplorer(Explorer):
+    """Lesson 05: how much of an early input survives k steps later, in an RNN, a GRU and an LSTM (H = 32).
+
+    Adding-problem sequences of length T with a marked value at step t0, run twice with that value at 0.2 and at
+    0.8: the curve is ||h_T(0.8) - h_T(0.2)|| / ||h_t0(0.8) - h_t0(0.2)||, the share of the change that survives
+    the T - t0 steps to the end (1: kept whole). The GRU is the learner's gru_forward with the weights of a torch
+    GRU; the RNN and the LSTM are torch's. `keep bias` is added to the biases of the gates that keep the old
+    state: the GRU's z (torch's convention) and the LSTM's forget gate f. Models: the committed ones trained on the
+    adding problem (utils.pretrained), or the same architectures untrained (torch's initialisation, seed 0).
+    """
+
+    HIDDEN_SIZE, PROBES, LOW, HIGH = 32, 20, 0.2, 0.8
+    KINDS = ("rnn", "gru", "lstm")
+    COLORS = {"rnn": "#8c8c8c", "gru": "#e08a2c", "lstm": "#3b7dd8"}
+
+    def __init__(self, gru_forward, seed: int = 0):
+        from copy import deepcopy
+
+        from utils import pretrained, training  # here, not at import: the checkpoint loads only when needed
+
+        self.gru_forward = gru_forward
+        trained = {kind: pretrained.load_adding_model(kind) for kind in self.KINDS}
+        with reference.torch.random.fork_rng():
+            reference.torch.manual_seed(seed)
+            untrained = {kind: training.SequenceRegressor(kind, self.HIDDEN_SIZE) for kind in self.KINDS}
+        self.models = {name: {kind: deepcopy(model.recurrent).double().eval() for kind, model in models.items()}
+                       for name, models in (("trained on the adding problem", trained), ("untrained", untrained))}
+        self.filler = np.random.default_rng(seed).random(200)  # the unmarked values of every probe sequence
+        self._rnn_cache = {}
+        controls = {
+            "models": widgets.Dropdown(options=list(self.models), value="trained on the adding problem",
+                                       description="models", layout=widgets.Layout(width="330px")),
+            "length": widgets.IntSlider(value=100, min=20, max=150, step=10, description="length T",
+                                        continuous_update=True, layout=widgets.Layout(width="260px")),
+            "keep_bias": slider("keep bias shift (GRU z, LSTM f)", 0.0, -4.0, 4.0, step=0.25),
+        }
+        live = LiveFigure(10, 3.8)
+        self.ax = live.figure.subplots(1, 1)
+        self.lines = {kind: self.ax.semilogy([], [], "o-", ms=3, lw=1.5, color=self.COLORS[kind],
+                                             label=label)[0]
+                      for kind, label in (("rnn", "RNN (torch)"), ("gru", "GRU (your gru_forward)"),
+                                          ("lstm", "LSTM (torch)"))}
+        self.ax.axhline(1.0, color="#cccccc", lw=0.8)
+        self.ax.set_ylim(1e-6, 5)
+        self.ax.set_xlabel("k: steps between the marked input and the end")
+        self.ax.set_ylabel("share of the change left in $h_T$")
+        self.ax.legend(fontsize=8, loc="lower left")
+        _few_log_ticks(self.ax)
+        self.note = self.ax.text(0.99, 0.03, "", transform=self.ax.transAxes, ha="right", va="bottom", fontsize=8)
+        super().__init__(controls, live, title="Memory curves: how much of an early input reaches the last state?")
+
+    def probe(self, length):
+        """x (2P, T, 2): for each probe step t0 two sequences, the value at t0 LOW then HIGH, marked; and t0."""
+        starts = np.unique(np.linspace(0, length - 1, self.PROBES).round().astype(int))
+        x = np.zeros((2 * len(starts), length, 2))
+        x[:, :, 0] = self.filler[:length]
+        rows = np.arange(len(starts))
+        for offset, value in enumerate((self.LOW, self.HIGH)):
+            x[2 * rows + offset, starts, 0] = value
+            x[2 * rows + offset, starts, 1] = 1.0
+        return x, starts
+
+    @staticmethod
+    def surviving(hs, starts) -> np.ndarray:
+        change = hs[1::2] - hs[0::2]
+        first = np.linalg.norm(change[np.arange(len(starts)), starts], axis=1)
+        return np.linalg.norm(change[:, -1], axis=1) / np.maximum(first, 1e-300)
+
+    @staticmethod
+    def torch_states(module, x) -> np.ndarray:
+        with reference.torch.no_grad():
+            hs, _ = module(reference.to_torch(x))
+        return reference.to_numpy(hs)
+
+    def shifted(self, module, kind, keep_bias):
+        """The weights of `module` (GRU: course layout; LSTM: a shifted copy) with keep_bias on the keep gate."""
+        from copy import deepcopy
+
+        H = self.HIDDEN_SIZE
+        if kind == "gru":
+            params = reference.gru_params(module)
+            params["b_x"][H : 2 * H] += keep_bias
+            return params
+        lstm = deepcopy(module)
+        with reference.torch.no_grad():
+            lstm.bias_ih_l0[H : 2 * H] += keep_bias  # torch's LSTM gates: i, f, g, o
+        return lstm
+
+    def draw(self, models, length, keep_bias) -> None:
+        x, starts = self.probe(length)
+        lag = length - 1 - starts
+        group = self.models[models]
+        if (models, length) not in self._rnn_cache:
+            self._rnn_cache = {(models, length): self.surviving(self.torch_states(group["rnn"], x), starts)}
+        curves = {"rnn": self._rnn_cache[models, length]}
+        curves["lstm"] = self.surviving(self.torch_states(self.shifted(group["lstm"], "lstm", keep_bias), x), starts)
+        params = self.shifted(group["gru"], "gru", keep_bias)
+        h0 = np.zeros((x.shape[0], self.HIDDEN_SIZE))
+        hs = call_learner(self.gru_forward, x, h0, params["W_x"], params["W_h"], params["b_x"], params["b_h"],
+                          shape=(x.shape[0], length, self.HIDDEN_SIZE))
+        curves["gru"] = self.surviving(hs, starts)
+        right = np.allclose(hs[:2], reference.run_gru(x[:2], h0[:2], **params), atol=1e-7)
+        for kind, line in self.lines.items():
+            line.set_data(lag, np.clip(curves[kind], 1e-6, 5))
+        self.ax.set_xlim(-1, length)
+        self.ax.set_title(f"{models}, T = {length}, keep bias {keep_bias:+.2f}" if right else
+                          "your gru_forward differs from torch's GRU: check it", fontsize=10,
+                          color="black" if right else "#b03a2e")
+        self.note.set_text(f"after {int(lag.max())} steps: " +
+                           ", ".join(f"{kind.upper()} {curves[kind][0]:.2g}" for kind in self.KINDS))
+
+    def not_ready(self, message: str) -> None:
+        self.lines["gru"].set_data([], [])
+        self.ax.set_title("waiting for your gru_forward", fontsize=10, color="#777777")
+
+
+# --- lesson 04: LSTM ----------------------------------------------------------------------------------------------
+
+
+def _learner_lstm(lstm_forward, x, h0, c0, W_x, W_h, b) -> tuple[np.ndarray, np.ndarray]:
+    """(hs, cs) from the learner's lstm_forward, checked for form; any problem becomes one line of status."""
+    result = call_learner(lstm_forward, x, h0, c0, W_x, W_h, b)
+    shape = (x.shape[0], x.shape[1], h0.shape[1])
+    try:
+        named = checks.expect_named(result, ("hs", "cs"), "lstm_forward")
+        return tuple(checks.expect_array(named[name], shape, f"lstm_forward's {name}") for name in ("hs", "cs"))
+    except AssertionError as problem:
+        raise LearnerCodeNotReady(str(problem)) from None
+
+
+def _adding_sequence(length: int, seed: int) -> tuple[np.ndarray, float]:
+    x, y = data.adding_problem(1, length, np.random.default_rng(seed))
+    return x, float(y[0])
+
+
+class LSTMGatePlayer(TimelinePlayer):
+    """Lesson 04: the committed adding-problem LSTM (utils.pretrained) reads one sequence, step by step. h and c come
+    from the learner's lstm_forward with the trained weights; the gates i, f, o at each step are computed by torch
+    from x_t and the learner's h_{t-1}. The readout of h_t shows what the network would answer if the sequence
+    ended at step t. Units are sorted by how much their cell state moves, the busiest first."""
+
+    STEPS, HIDDEN_SIZE, EXAMPLES = 100, 32, 4
+
+    def __init__(self, lstm_forward):
+        from utils import pretrained
+
+        self.lstm_forward = lstm_forward
+        model = pretrained.load_adding_model("lstm")
+        params = reference.lstm_params(model.recurrent)
+        self.W_x, self.W_h, self.b = params["W_x"], params["W_h"], params["b"]
+        readout = reference.linear_params(model.readout)
+        self.W_y, self.b_y = readout["W_y"], readout["b_y"]
+        controls = {
+            "example": widgets.Dropdown(options=list(range(1, self.EXAMPLES + 1)), value=1, description="sequence",
+                                        layout=widgets.Layout(width="160px")),
+            "units": widgets.Dropdown(options=["8 busiest", "all 32"], value="8 busiest", description="units",
+                                      layout=widgets.Layout(width="190px")),
+        }
+        live = LiveFigure(10, 6.4)
+        axes = live.figure.subplots(5, 1, sharex=True, height_ratios=[1.1, 1, 1, 1, 1.2])
+        self.ax_x, self.ax_i, self.ax_f, self.ax_o, self.ax_c = axes
+        steps = np.arange(self.STEPS)
+        self.value_lines = self.ax_x.vlines(steps, 0, np.zeros(self.STEPS), color="#bbbbbb", lw=2.5)
+        (self.marked,) = self.ax_x.plot([], [], "v", color="#b03a2e", ms=7)
+        (self.prediction,) = self.ax_x.plot([], [], color="#3b7dd8", lw=1.6)
+        self.target = self.ax_x.axhline(0, color="#3b7dd8", ls=":", lw=1)
+        self.ax_x.set_ylim(0, 2.1)
+        self.ax_x.set_yticks([0, 1, 2])
+        self.ax_x.set_ylabel("input, answer", fontsize=8)
+        self.heats = {}
+        for name, ax, label in [("i", self.ax_i, "input $i_t$"), ("f", self.ax_f, "forget $f_t$"),
+                                ("o", self.ax_o, "output $o_t$")]:
+            self.heats[name] = ax.imshow(np.full((8, self.STEPS), np.nan), aspect="auto", cmap="viridis", vmin=0,
+                                         vmax=1, interpolation="nearest")
+            ax.set_ylabel(label, fontsize=8)
+            ax.set_yticks([])
+        self.heats["c"] = self.ax_c.imshow(np.full((8, self.STEPS), np.nan), aspect="auto", cmap="RdBu_r", vmin=-3,
+                                           vmax=3, interpolation="nearest")
+        self.ax_c.set_ylabel("cell $c_t$", fontsize=8)
+        self.ax_c.set_yticks([])
+        self.ax_c.set_xlabel("time step t")
+        self.cursor = [ax.axvline(0, color="#e08a2c", lw=1) for ax in axes]
+        super().__init__(self.STEPS, controls, live, title="The trained LSTM on the adding problem (press Play)",
+                         interval_ms=150)
+
+    def compute(self, example, units):
+        x, target = _adding_sequence(self.STEPS, 400 + example)
+        zeros = np.zeros((1, self.HIDDEN_SIZE))
+        hs, cs = _learner_lstm(self.lstm_forward, x, zeros, zeros, self.W_x, self.W_h, self.b)
+        gates = reference.lstm_gate_sequence(x, hs, zeros, self.W_x, self.W_h, self.b)
+        torch_hs, torch_cs = reference.run_lstm(x, zeros, zeros, self.W_x, self.W_h, self.b)
+        matches = bool(np.allclose(hs, torch_hs, atol=1e-6) and np.allclose(cs, torch_cs, atol=1e-6))
+        order = np.argsort(-np.ptp(cs[0], axis=0), kind="stable")  # the busiest cell states first
+        if units != "all 32":
+            order = order[:8]
+        predictions = reference.linear_step(hs[0], self.W_y, self.b_y)[:, 0]
+        return {"x": x[0], "target": target, "hs": hs[0], "cs": cs[0][:, order],
+                "gates": {name: gates[name][0][:, order] for name in ("i", "f", "o")},
+                "predictions": predictions, "matches": matches}
+
+    def draw_frame(self, t, result, **settings) -> None:
+        x = result["x"]
+        self.value_lines.set_segments([[(step, 0.0), (step, value)] for step, value in enumerate(x[:, 0])])
+        marked = np.flatnonzero(x[:, 1])
+        self.marked.set_data(marked, x[marked, 0] + 0.12)
+        self.prediction.set_data(np.arange(t + 1), result["predictions"][: t + 1])
+        self.target.set_ydata([result["target"], result["target"]])
+        for name, heat in self.heats.items():
+            values = (result["cs"] if name == "c" else result["gates"][name]).T
+            shown = np.full(values.shape, np.nan)
+            shown[:, : t + 1] = values[:, : t + 1]
+            heat.set_data(shown)
+            heat.set_extent((-0.5, self.STEPS - 0.5, values.shape[0] - 0.5, -0.5))
+        limit = max(1.0, float(np.abs(result["cs"]).max()))
+        self.heats["c"].set_clim(-limit, limit)
+        for line in self.cursor:
+            line.set_xdata([t, t])
+        check = "your lstm_forward matches torch" if result["matches"] else "your states differ from torch's"
+        self.ax_x.set_title(f"step {t + 1}: answer so far {result['predictions'][t]:.2f}, target "
+                            f"{result['target']:.2f} (the sum of the two marked values)   ·   {check}",
+                            fontsize=9, color="black" if result["matches"] else "#b03a2e")
+
+    def not_ready(self, message: str) -> None:
+        self._cache_key = None
+        for heat in self.heats.values():
+            heat.set_data(np.full((8, self.STEPS), np.nan))
+        self.prediction.set_data([], [])
+        self.ax_x.set_title("waiting for your lstm_forward", fontsize=9, color="#777777")
+
+
+class ForgetBiasExplorer(Explorer):
+    """Lesson 04: how long one LSTM unit keeps a stored value, as the forget-gate bias moves.
+
+    A hand-wired one-unit LSTM reads (value, marker) pairs: on the marker at step WRITE_AT its input gate opens and it
+    writes tanh(2 * value) into its cell; between markers the input gate is σ(b_i), nearly closed; its forget gate is
+    σ(b_f) at every step, and its output gate stays open. The learner's lstm_forward gives the cell state; the
+    dashed line is pure forgetting, c_write * σ(b_f)^(t - write), which is also the factor by which a gradient
+    shrinks along the cell path.
+    """
+
+    STEPS, WRITE_AT, VALUE = 60, 5, 0.8
+
+    def __init__(self, lstm_forward, seed: int = 4):
+        from matplotlib.ticker import MaxNLocator
+
+        self.lstm_forward = lstm_forward
+        rng = np.random.default_rng(seed)
+        values = rng.random(self.STEPS)
+        values[self.WRITE_AT] = self.VALUE
+        markers = np.zeros(self.STEPS)
+        markers[self.WRITE_AT] = 1.0
+        self.x = np.stack([values, markers], axis=-1)[None]
+        controls = {
+            "forget_bias": slider("forget-gate bias b_f", 1.0, -2.0, 8.0, step=0.1),
+            "input_bias": slider("input-gate bias b_i", -5.0, -8.0, 0.0, step=0.1),
+        }
+        live = LiveFigure(10, 3.6)
+        self.ax_cell, self.ax_life = live.figure.subplots(1, 2, width_ratios=[1.6, 1])
+        ax = self.ax_cell
+        (self.cell_line,) = ax.plot([], [], "o-", ms=2.5, color="#e08a2c", label="your cell state")
+        (self.decay_line,) = ax.plot([], [], "--", color="#555555", lw=1, label="pure forgetting")
+        ax.axvline(self.WRITE_AT, color="#b03a2e", lw=0.8, ls=":")
+        ax.text(self.WRITE_AT + 0.5, 0.02, "write", color="#b03a2e", fontsize=8, transform=ax.get_xaxis_transform())
+        ax.set_xlim(0, self.STEPS - 1)
+        ax.set_ylim(-0.05, 1.6)
+        ax.set_xlabel("time step t")
+        ax.set_ylabel("cell state")
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.legend(fontsize=8, loc="upper right")
+        biases = np.linspace(-2, 8, 201)
+        keep = 1 / (1 + np.exp(-biases))
+        self.ax_life.semilogy(biases, np.log(0.5) / np.log(keep), color="#3b7dd8")
+        for bias in (0.0, 1.0):
+            self.ax_life.axvline(bias, color="#cccccc", lw=0.8)
+        (self.point,) = self.ax_life.plot([], [], "o", color="#e08a2c", ms=8)
+        self.ax_life.set_xlabel("forget-gate bias b_f")
+        self.ax_life.set_ylabel("half-life of a memory (steps)")
+        self.ax_life.set_ylim(0.5, 5000)
+        _few_log_ticks(self.ax_life)
+        super().__init__(controls, live, title="How long does the cell remember? The forget-gate bias")
+
+    def weights(self, forget_bias, input_bias):
+        """W_x (4, 2), W_h (4, 1), b (4,) in the gate order i, f, g, o."""
+        W_x, W_h, b = np.zeros((4, 2)), np.zeros((4, 1)), np.zeros(4)
+        W_x[0, 1], b[0] = 12.0, input_bias  # i: the marker opens it
+        b[1] = forget_bias  # f: constant
+        W_x[2, 0] = 2.0  # g: tanh(2 * value)
+        b[3] = 5.0  # o: open
+        return W_x, W_h, b
+
+    def draw(self, forget_bias, input_bias) -> None:
+        W_x, W_h, b = self.weights(forget_bias, input_bias)
+        zeros = np.zeros((1, 1))
+        _, cs = _learner_lstm(self.lstm_forward, self.x, zeros, zeros, W_x, W_h, b)
+        cell = cs[0, :, 0]
+        keep = 1 / (1 + np.exp(-forget_bias))
+        steps = np.arange(self.WRITE_AT, self.STEPS)
+        written = reference.run_lstm(self.x[:, : self.WRITE_AT + 1], zeros, zeros, W_x, W_h, b)[1][0, -1, 0]
+        self.cell_line.set_data(np.arange(self.STEPS), cell)
+        self.decay_line.set_data(steps, written * keep ** (steps - self.WRITE_AT))
+        self.ax_cell.set_ylim(min(-0.05, float(cell.min()) - 0.05), max(1.6, float(cell.max()) * 1.1))
+        half_life = np.log(0.5) / np.log(keep)
+        self.point.set_data([forget_bias], [half_life])
+        lag = self.STEPS - 1 - self.WRITE_AT
+        self.ax_cell.set_title(f"f = σ({forget_bias:.1f}) = {keep:.3f}: half of the memory is gone after "
+                               f"{half_life:.3g} steps; after {lag} steps {keep ** lag:.1e} of it is left",
+                               fontsize=9, color="black")
+        self.ax_life.set_title(f"input gate between writes: σ(b_i) = {1 / (1 + np.exp(-input_bias)):.3f}",
+                               fontsize=9)
+
+    def not_ready(self, message: str) -> None:
+        self.cell_line.set_data([], [])
+        self.ax_cell.set_title("waiting for your lstm_forward", fontsize=9, color="#777777")
+
+
+class GradientFlowExplorer(Explorer):
+    """Lesson 04: how far back the gradient reaches in a vanilla RNN and an LSTM of the same size (32 units), both
+    trained on the adding problem (utils.pretrained) or both at their initial weights (forget bias 1).
+
+    Left: ||dy/ds_k|| against the lag T - k, where y is the network's answer (the readout of h_T) and s_k the state
+    the recurrence carries (h_k for the RNN, the cell state c_k for the LSTM), by torch autograd through each network
+    on one adding-problem sequence. The dotted line is what the LSTM's cell path alone would give,
+    ||dy/dc_T * prod_{t>k} f_t||, with the forget gates computed from the learner's lstm_forward states. Right: those
+    forget gates, unit by unit. The slider shifts every forget-gate bias of the LSTM.
+    """
+
+    HIDDEN_SIZE = 32
+
+    def __init__(self, lstm_forward):
+        import copy
+
+        import torch
+
+        from utils import pretrained, training
+
+        self.lstm_forward = lstm_forward
+        self.networks = {}
+        for weights in ("trained", "untrained"):
+            if weights == "trained":
+                rnn, lstm = pretrained.load_adding_model("rnn"), pretrained.load_adding_model("lstm")
+            else:
+                with torch.random.fork_rng():
+                    torch.manual_seed(0)
+                    rnn = training.SequenceRegressor("rnn", self.HIDDEN_SIZE)
+                    lstm = training.SequenceRegressor("lstm", self.HIDDEN_SIZE, forget_bias=1.0)
+            lstm = copy.deepcopy(lstm).to(reference.DTYPE)
+            self.networks[weights] = (copy.deepcopy(rnn).to(reference.DTYPE), lstm,
+                                      lstm.recurrent.bias_ih_l0.detach().clone())
+        self._sequences, self._rnn_norms = {}, {}
+        controls = {
+            "weights": widgets.Dropdown(options=["trained", "untrained"], value="trained", description="weights",
+                                        layout=widgets.Layout(width="200px")),
+            "shift": slider("shift of the LSTM's forget biases", 0.0, -3.0, 3.0, step=0.25),
+            "steps": widgets.IntSlider(value=100, min=20, max=200, step=10, description="length T",
+                                       continuous_update=True, layout=widgets.Layout(width="260px")),
+        }
+        live = LiveFigure(10, 3.7)
+        self.ax_grad, self.ax_forget = live.figure.subplots(1, 2, width_ratios=[1.5, 1])
+        ax = self.ax_grad
+        (self.rnn_line,) = ax.semilogy([], [], color="#b03a2e", lw=1.5, label="vanilla RNN, state h_k")
+        (self.lstm_line,) = ax.semilogy([], [], color="#3b7dd8", lw=1.5, label="LSTM, cell state c_k")
+        (self.path_line,) = ax.semilogy([], [], ":", color="#e08a2c", lw=2, label="LSTM, cell path alone")
+        ax.axhline(1.0, color="#cccccc", lw=0.8)
+        _few_log_ticks(ax)
+        ax.set_xlabel("lag T - k (steps back from the end)")
+        ax.set_ylabel("||dy / d state at step k||")
+        ax.legend(fontsize=8, loc="lower left")
+        self.forget_heat = self.ax_forget.imshow(np.full((self.HIDDEN_SIZE, 100), np.nan), aspect="auto",
+                                                 cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        self.ax_forget.set_xlabel("time step t")
+        self.ax_forget.set_ylabel("LSTM unit (by mean forget gate)")
+        self.ax_forget.set_yticks([])
+        super().__init__(controls, live, title="How far back does the gradient reach? RNN against LSTM")
+
+    def sequence(self, steps) -> np.ndarray:
+        if steps not in self._sequences:
+            self._sequences[steps] = _adding_sequence(steps, 500)[0]
+        return self._sequences[steps]
+
+    def rnn_norms(self, weights, steps) -> np.ndarray:
+        if (weights, steps) not in self._rnn_norms:  # the RNN does not depend on the slider: computed once
+            self._rnn_norms[weights, steps] = reference.state_gradients(self.networks[weights][0],
+                                                                        self.sequence(steps))[0]
+        return self._rnn_norms[weights, steps]
+
+    def draw(self, weights, shift, steps) -> None:
+        import torch
+
+        x = self.sequence(steps)
+        _, lstm, bias = self.networks[weights]
+        H = self.HIDDEN_SIZE
+        with torch.no_grad():  # gate order i, f, g, o: rows H..2H are the forget gate's
+            lstm.recurrent.bias_ih_l0.copy_(bias)
+            lstm.recurrent.bias_ih_l0[H : 2 * H] += shift
+        params = reference.lstm_params(lstm.recurrent)
+        zeros = np.zeros((1, H))
+        hs, _ = _learner_lstm(self.lstm_forward, x, zeros, zeros, params["W_x"], params["W_h"], params["b"])
+        forget = reference.lstm_gate_sequence(x, hs, zeros, **params)["f"][0]  # (T, H)
+        lstm_norms, torch_hs, last = reference.state_gradients(lstm, x)
+        # the cell path from step k to T multiplies dy/dc_T by prod_{t=k+1}^{T} f_t, for lags 0 .. T-1
+        path = np.vstack([np.ones((1, H)), np.cumprod(forget[:0:-1], axis=0)])
+        path = np.linalg.norm(path * last, axis=1)
+        rnn_norms = self.rnn_norms(weights, steps)
+        lags = np.arange(steps)
+        floor = 1e-30
+
+        def by_lag(norms):
+            return np.maximum(norms[::-1], floor)
+
+        self.rnn_line.set_data(lags, by_lag(rnn_norms))
+        self.lstm_line.set_data(lags, by_lag(lstm_norms))
+        self.path_line.set_data(lags, np.maximum(path, floor))
+        shown = np.concatenate([by_lag(rnn_norms), by_lag(lstm_norms)])
+        self.ax_grad.set_ylim(max(float(shown.min()) / 10, floor), float(shown.max()) * 10)
+        self.ax_grad.set_xlim(0, steps - 1)
+        matches = bool(np.allclose(hs, torch_hs, atol=1e-6))
+        reach = (f"{steps - 1} steps back: RNN {by_lag(rnn_norms)[-1]:.1e}, LSTM {by_lag(lstm_norms)[-1]:.1e} "
+                 f"(at the end: {rnn_norms[-1]:.1e}, {lstm_norms[-1]:.1e})")
+        self.ax_grad.set_title(reach if matches else "your lstm_forward differs from torch: the dotted line is off",
+                               fontsize=9, color="black" if matches else "#b03a2e")
+        order = np.argsort(-forget.mean(axis=0), kind="stable")
+        self.forget_heat.set_data(forget[:, order].T)
+        self.forget_heat.set_extent((0.5, steps + 0.5, H - 0.5, -0.5))
+        self.ax_forget.set_title(f"forget gates (yellow: 1, kept), {weights}, shift {shift:+.2f}", fontsize=9)
+
+    def not_ready(self, message: str) -> None:
+        for line in (self.rnn_line, self.lstm_line, self.path_line):
+            line.set_data([], [])
+        self.forget_heat.set_data(np.full((self.HIDDEN_SIZE, 100), np.nan))
+        self.ax_grad.set_title("waiting for your lstm_forward", fontsize=9, color="#777777")

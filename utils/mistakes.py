@@ -246,3 +246,188 @@ def clip_grad_norm(grads: dict, max_norm: float) -> dict[str, np.ndarray]:
     found["you clipped each entry to [-max_norm, max_norm]; clip the norm, keeping the direction"] = checks.flat(clamped)
     correct = checks.flat(clipped)  # some mistakes agree with the answer for some inputs: they name nothing there
     return {message: output for message, output in found.items() if np.abs(output - correct).max(initial=0) > 0}
+
+
+# --- lesson 05: GRU -----------------------------------------------------------------------------------------------
+
+_GRU_SEED_CONVENTION = ("you used the seed's convention h = (1 - z) h_prev + z n; torch's is h = (1 - z) n + z h_prev "
+                        "(z is the share of the old state that is kept)")
+_GRU_RESET_BEFORE = ("the reset gate multiplies W_hn h_prev + b_hn (torch: r * (W_hn h + b_hn)); you applied it to h_prev "
+                     "before the matmul, W_hn (r * h_prev), as in Cho et al.'s original")
+_GRU_ORDER = "the gates are stacked r, z, n (torch's order); you read the first block as z and the second as r"
+_GRU_B_HN_OUTSIDE = "b_hn belongs inside the reset gate, r * (W_hn h + b_hn); you added it outside the product"
+
+
+def _gru_blocks_swapped(W_x, W_h, b_x, b_h) -> list[np.ndarray]:
+    """The weights with the r and z blocks exchanged: what reading the stack as z, r, n amounts to."""
+    hidden = np.shape(W_h)[1]
+    order = np.r_[hidden : 2 * hidden, 0:hidden, 2 * hidden : 3 * hidden]
+    return [np.asarray(a, dtype=np.float64)[order] for a in (W_x, W_h, b_x, b_h)]
+
+
+def _gru_b_hn_outside(b_x, b_h) -> tuple[np.ndarray, np.ndarray]:
+    """Biases that put b_hn outside the reset gate: it joins b_xn, and the recurrent n bias becomes 0."""
+    b_x, b_h = np.array(b_x, dtype=np.float64), np.array(b_h, dtype=np.float64)
+    hidden = b_h.size // 3
+    b_x[2 * hidden :] += b_h[2 * hidden :]
+    b_h[2 * hidden :] = 0.0
+    return b_x, b_h
+
+
+def _gru_blocks_transposed(W) -> np.ndarray | None:
+    """W with each of its three (H, H) blocks transposed, or None when the blocks are not square."""
+    W = np.asarray(W, dtype=np.float64)
+    hidden = W.shape[0] // 3
+    if W.shape[1] != hidden:
+        return None
+    return np.concatenate([block.T for block in np.split(W, 3)])
+
+
+def gru_cell_forward(x_t, h_prev, W_x, W_h, b_x, b_h) -> dict[str, np.ndarray]:
+    variant, step = reference.gru_cell_variant, reference.gru_cell_step
+    weights = (W_x, W_h, b_x, b_h)
+    found = {
+        _GRU_SEED_CONVENTION: variant(x_t, h_prev, *weights, mix="seed"),
+        _GRU_RESET_BEFORE: variant(x_t, h_prev, *weights, reset="before"),
+        _GRU_ORDER: step(x_t, h_prev, *_gru_blocks_swapped(*weights)),
+        _GRU_B_HN_OUTSIDE: step(x_t, h_prev, W_x, W_h, *_gru_b_hn_outside(b_x, b_h)),
+        "your candidate ignores the reset gate: n = tanh(W_xn x + b_xn + r * (W_hn h_prev + b_hn))":
+            variant(x_t, h_prev, *weights, reset="none"),
+        "you returned the candidate n; h_t mixes it with h_prev: (1 - z) * n + z * h_prev":
+            variant(x_t, h_prev, *weights, mix="none"),
+        "the gates r and z use sigmoid and the candidate uses tanh; you swapped them":
+            variant(x_t, h_prev, *weights, gate=torch.tanh, candidate=torch.sigmoid),
+        "the candidate uses tanh; you applied sigmoid to it": variant(x_t, h_prev, *weights, candidate=torch.sigmoid),
+        "your output ignores the bias b_h (torch's bias_hh)": step(x_t, h_prev, W_x, W_h, b_x, np.zeros_like(b_h)),
+        "your output ignores the bias b_x (torch's bias_ih)": step(x_t, h_prev, W_x, W_h, np.zeros_like(b_x), b_h),
+        "your gates and candidate ignore h_prev: the W_h h_prev terms are missing":
+            step(x_t, h_prev, W_x, np.zeros_like(W_h), b_x, b_h),
+    }
+    if np.allclose(found[_GRU_RESET_BEFORE], found[_GRU_B_HN_OUTSIDE], rtol=1e-12, atol=1e-14):  # e.g. H = 1
+        found.pop(_GRU_B_HN_OUTSIDE)
+        found[f"{_GRU_B_HN_OUTSIDE}, or applied r to h_prev before the matmul (here the two agree)"] = (
+            found.pop(_GRU_RESET_BEFORE))
+    transposed_h = _gru_blocks_transposed(W_h)
+    if transposed_h is not None:
+        found["each (H, H) block of W_h is used untransposed: the recurrent terms are h_prev @ W_hr.T and so on"] = (
+            step(x_t, h_prev, W_x, transposed_h, b_x, b_h))
+    transposed_x = _gru_blocks_transposed(W_x)
+    if transposed_x is not None:
+        found["each block of W_x is used untransposed: the input terms are x_t @ W_xr.T and so on"] = (
+            step(x_t, h_prev, transposed_x, W_h, b_x, b_h))
+    return found
+
+
+def gru_forward(x, h0, W_x, W_h, b_x, b_h) -> dict[str, np.ndarray]:
+    run, states = reference.run_gru, reference.gru_states_variant
+    weights = (W_x, W_h, b_x, b_h)
+    x, h0 = np.asarray(x, dtype=np.float64), np.asarray(h0, dtype=np.float64)
+    hs = run(x, h0, *weights)
+    return {
+        "your states ignore h0: start the loop from h = h0, not from zeros": run(x, 0 * h0, *weights),
+        "every step must use the state of the step before; yours always uses h0": np.stack(
+            [reference.gru_cell_step(x[:, t], h0, *weights) for t in range(x.shape[1])], axis=1),
+        "hs[:, t] must hold h_t, the state after reading x_t; yours holds the state before it (shifted by one step)":
+            np.concatenate([h0[:, None], hs[:, :-1]], axis=1),
+        "you ran through time backwards: step t reads x[:, t] after step t - 1": run(x[:, ::-1], h0, *weights)[:, ::-1].copy(),
+        _GRU_SEED_CONVENTION: states(x, h0, *weights, mix="seed"),
+        _GRU_RESET_BEFORE: states(x, h0, *weights, reset="before"),
+        _GRU_ORDER: run(x, h0, *_gru_blocks_swapped(*weights)),
+        _GRU_B_HN_OUTSIDE: run(x, h0, W_x, W_h, *_gru_b_hn_outside(b_x, b_h)),
+        "your candidate ignores the reset gate": states(x, h0, *weights, reset="none"),
+    }
+
+
+# --- lesson 04: LSTM ----------------------------------------------------------------------------------------------
+
+
+def _lstm_rows(order: str, hidden_size: int) -> np.ndarray:
+    """Row indices that move torch's gate blocks (i, f, g, o) to the positions a learner reading `order` assumes."""
+    blocks = [reference.LSTM_GATES.index(name) for name in order]
+    return np.concatenate([np.arange(k * hidden_size, (k + 1) * hidden_size) for k in blocks])
+
+
+def _lstm_orders() -> list[str]:
+    import itertools
+
+    return ["".join(p) for p in itertools.permutations(reference.LSTM_GATES) if "".join(p) != "ifgo"]
+
+
+def lstm_cell_forward(x_t, h_prev, c_prev, W_x, W_h, b) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake of one LSTM step as {message: {"h_t": wrong h_t, "c_t": wrong c_t}}, from torch."""
+    x_t, h_prev, c_prev, W_x, W_h, b = (np.asarray(a, dtype=np.float64) for a in (x_t, h_prev, c_prev, W_x, W_h, b))
+    step = reference.lstm_cell_step
+    H = h_prev.shape[1]
+    right_h, right_c = step(x_t, h_prev, c_prev, W_x, W_h, b)
+    G = reference.lstm_gates(x_t, h_prev, W_x, W_h, b)
+    pre_g = reference.linear_step(x_t, W_x[2 * H : 3 * H], b[2 * H : 3 * H]) + reference.linear_step(
+        h_prev, W_h[2 * H : 3 * H], np.zeros(H))
+    tanh = np.tanh
+
+    def with_cell(cell_state, gates=G):
+        return {"h_t": gates["o"] * tanh(cell_state), "c_t": cell_state}
+
+    sigmoid_candidate = reference.to_numpy(torch.sigmoid(reference.to_torch(pre_g)))
+    found = {
+        "your output ignores h_prev: the W_h h_prev term is missing from the gates":
+            dict(zip(("h_t", "c_t"), step(x_t, 0 * h_prev, c_prev, W_x, W_h, b), strict=True)),
+        "your output ignores x_t: the W_x x_t term is missing from the gates":
+            dict(zip(("h_t", "c_t"), step(0 * x_t, h_prev, c_prev, W_x, W_h, b), strict=True)),
+        "your gates ignore the bias b": dict(zip(("h_t", "c_t"), step(x_t, h_prev, c_prev, W_x, W_h, 0 * b),
+                                                  strict=True)),
+        "c_t must keep f_t * c_prev: your cell state ignores c_prev":
+            dict(zip(("h_t", "c_t"), step(x_t, h_prev, 0 * c_prev, W_x, W_h, b), strict=True)),
+        "the forget gate multiplies c_prev: c_t = f_t * c_prev + i_t * g_t; you added c_prev unscaled":
+            with_cell(c_prev + G["i"] * G["g"]),
+        "c_t keeps f_t * c_prev, not (1 - f_t) * c_prev (that is the GRU's way of interpolating)":
+            with_cell((1 - G["f"]) * c_prev + G["i"] * G["g"]),
+        "the input gate scales the candidate: c_t = f_t * c_prev + i_t * g_t; you left out i_t":
+            with_cell(G["f"] * c_prev + G["g"]),
+        "the candidate g_t uses tanh, not sigmoid (it must be able to be negative)":
+            with_cell(G["f"] * c_prev + G["i"] * sigmoid_candidate),
+        "h_t = o_t * tanh(c_t): you left out the tanh on the cell state": {"h_t": G["o"] * right_c, "c_t": right_c},
+        "h_t = o_t * tanh(c_t) uses the new cell state c_t; you used c_prev":
+            {"h_t": G["o"] * tanh(c_prev), "c_t": right_c},
+        "h_t = o_t * tanh(c_t): you left out the output gate o_t": {"h_t": tanh(right_c), "c_t": right_c},
+        "return (h_t, c_t) in this order; you returned (c_t, h_t)": {"h_t": right_c, "c_t": right_h},
+    }
+    for order in _lstm_orders():
+        rows = _lstm_rows(order, H)
+        wrong = step(x_t, h_prev, c_prev, W_x[rows], W_h[rows], b[rows])
+        found[f"the gate blocks of W_x, W_h and b are in the order i, f, g, o (torch's); you read them as "
+              f"{', '.join(order)}"] = dict(zip(("h_t", "c_t"), wrong, strict=True))
+    return found
+
+
+def lstm_forward(x, h0, c0, W_x, W_h, b) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake of an LSTM run over a sequence as {message: {"hs": ..., "cs": ...}}, from torch."""
+    x, h0, c0 = (np.asarray(a, dtype=np.float64) for a in (x, h0, c0))
+    run, step = reference.run_lstm, reference.lstm_cell_step
+    hs, cs = run(x, h0, c0, W_x, W_h, b)
+    steps = x.shape[1]
+
+    def looped(carry_h: bool, carry_c: bool):
+        h, c, outputs = h0, c0, []
+        for t in range(steps):
+            h_new, c_new = step(x[:, t], h if carry_h else h0, c if carry_c else c0, W_x, W_h, b)
+            h, c = h_new, c_new
+            outputs.append((h_new, c_new))
+        return {"hs": np.stack([o[0] for o in outputs], axis=1), "cs": np.stack([o[1] for o in outputs], axis=1)}
+
+    reversed_run = run(x[:, ::-1], h0, c0, W_x, W_h, b)
+    return {
+        "your states ignore c0: start the loop from c = c0, not from zeros":
+            dict(zip(("hs", "cs"), run(x, h0, 0 * c0, W_x, W_h, b), strict=True)),
+        "your states ignore h0: start the loop from h = h0, not from zeros":
+            dict(zip(("hs", "cs"), run(x, 0 * h0, c0, W_x, W_h, b), strict=True)),
+        "the cell state must be carried from step to step; yours restarts from c0 at every step":
+            looped(carry_h=True, carry_c=False),
+        "the hidden state must be carried from step to step; every step of yours reads h0": looped(False, True),
+        "every step must read the states of the step before; yours always uses h0 and c0": looped(False, False),
+        "hs[:, t] and cs[:, t] hold the states after reading x[:, t]; yours hold the states before it":
+            {"hs": np.concatenate([h0[:, None], hs[:, :-1]], axis=1),
+             "cs": np.concatenate([c0[:, None], cs[:, :-1]], axis=1)},
+        "you ran through time backwards: step t reads x[:, t] after step t - 1":
+            {"hs": reversed_run[0][:, ::-1].copy(), "cs": reversed_run[1][:, ::-1].copy()},
+        "return (hs, cs) in this order; you returned (cs, hs)": {"hs": cs, "cs": hs},
+    }

@@ -225,3 +225,152 @@ def placeholder(ax, message: str):
     """Grey text in an empty axes: what to do to see this panel."""
     return ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="#777777",
                    fontsize=10, wrap=True)
+
+
+# --- lesson 05: GRU ---------------------------------------------------------------------------------------------
+
+GATE_COLOR = "#f7d9a8"
+STATE_COLOR = "#3b7dd8"
+
+
+def _operation(ax, x, y, symbol, radius=0.22):
+    """A small circle holding an elementwise operation (product, sum, 1 - .)."""
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle((x, y), radius, fc="white", ec="#333333", lw=1.2, zorder=3))
+    ax.text(x, y, symbol, ha="center", va="center", fontsize=10, zorder=4)
+
+
+def _wire(ax, points, color="#333333", arrow=True, lw=1.3):
+    """A polyline through `points`, with an arrow head on its last segment."""
+    xs, ys = zip(*points, strict=True)
+    if len(points) > 2:
+        ax.plot(xs[:-1], ys[:-1], color=color, lw=lw, solid_capstyle="round")
+    _arrow(ax, points[-2], points[-1], color=color, style="-|>" if arrow else "-", lw=lw)
+
+
+def draw_gru_cell():
+    """The GRU cell in torch's convention: the state h_{t-1} runs along the top and leaves as
+    h_t = (1 - z_t) n_t + z_t h_{t-1}; the update gate z_t mixes the old state with the candidate n_t, and the reset
+    gate r_t scales the recurrent part of the candidate, r_t * (W_hn h_{t-1} + b_hn)."""
+    fig, axes = figure(9.5, 4.6)
+    ax = axes[0, 0]
+    _blank(ax, (-0.4, 10.6), (-0.9, 6.1), r"the GRU cell (torch): $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$")
+    ax.add_patch(FancyBboxPatch((0.9, 0.5), 8.4, 5.1, boxstyle="round,pad=0.05,rounding_size=0.3",
+                                fc="#f4f8fc", ec="#9db6d3", lw=1.2, zorder=0))
+    top, bus = 5.0, 1.1
+    # the state highway along the top: h_{t-1} -> (x z) -> (+) -> h_t
+    ax.text(-0.05, top, "$h_{t-1}$", ha="right", va="center", fontsize=11, color=STATE_COLOR)
+    _wire(ax, [(0.0, top), (3.78, top)], color=STATE_COLOR)
+    _operation(ax, 4.0, top, r"$\times$")
+    _wire(ax, [(4.22, top), (7.78, top)], color=STATE_COLOR)
+    _operation(ax, 8.0, top, "+")
+    _wire(ax, [(8.22, top), (10.2, top)], color=STATE_COLOR)
+    ax.text(10.25, top, "$h_t$", ha="left", va="center", fontsize=11, color=STATE_COLOR)
+    # h_{t-1} drops to the bus, where it meets x_t; every gate reads both
+    _wire(ax, [(0.6, top), (0.6, bus + 0.05)], color=STATE_COLOR, arrow=False)
+    ax.plot([0.6, 7.0], [bus, bus], color="#333333", lw=1.3)
+    _box(ax, 1.4, -0.55, "$x_t$", INPUT_COLOR, width=0.6, height=0.4)
+    _wire(ax, [(1.4, -0.35), (1.4, bus)])
+    ax.text(3.0, bus - 0.3, r"every gate reads $x_t$ and $h_{t-1}$", ha="center", va="top", fontsize=8,
+            color="#555555")
+    # the gates
+    gates = {"r": (2.4, 2.6), "z": (4.0, 2.6), "n": (6.6, 3.2)}
+    _box(ax, *gates["r"], "$r_t$\n$\\sigma$", GATE_COLOR, width=0.8, height=0.75)
+    _box(ax, *gates["z"], "$z_t$\n$\\sigma$", GATE_COLOR, width=0.8, height=0.75)
+    _box(ax, *gates["n"], "$n_t$\ntanh", CELL_COLOR, width=0.9, height=0.75)
+    _wire(ax, [(2.4, bus), (2.4, 2.22)])
+    _wire(ax, [(4.0, bus), (4.0, 2.22)])
+    # the candidate: W_xn x + b_xn, plus r times (W_hn h + b_hn)
+    _operation(ax, 5.4, 2.2, r"$\times$")
+    _wire(ax, [(5.4, bus), (5.4, 1.98)])
+    ax.text(5.5, 1.55, r"$W_{hn} h_{t-1} + b_{hn}$", ha="left", va="center", fontsize=8)
+    _wire(ax, [(2.8, 2.6), (3.2, 2.6), (3.2, 1.75), (5.0, 1.75), (5.22, 2.08)], color="#b0671b")
+    _wire(ax, [(5.62, 2.3), (6.15, 3.0)])
+    _wire(ax, [(7.0, bus), (7.0, 2.83)])
+    ax.text(7.1, 1.55, r"$W_{xn} x_t + b_{xn}$", ha="left", va="center", fontsize=8)
+    # the update gate: z times one input of (+), 1 - z times the other
+    keep, write = (4.0, 2.98), (6.6, 3.58)
+    _operation(ax, 6.6, 4.25, r"$\times$")
+    _operation(ax, 5.3, 4.25, "1-", radius=0.24)
+    _wire(ax, [(6.6, 4.47), (6.6, top - 0.2), (7.8, top - 0.12)])
+    _wire(ax, [write, (6.6, 4.03)])
+    _wire(ax, [keep, (4.0, top - 0.22)], color="#b0671b")  # z scales the old state
+    _wire(ax, [(4.0, 3.6), (5.06, 4.25)], color="#b0671b")
+    _wire(ax, [(5.54, 4.25), (6.38, 4.25)], color="#b0671b")
+    ax.text(4.1, 3.9, "$z_t$", fontsize=9, color="#b0671b")
+    ax.text(5.8, 4.45, "$1 - z_t$", fontsize=9, color="#b0671b", ha="center")
+    ax.text(9.3, -0.5, "σ: sigmoid, values in (0, 1)\n×: elementwise product", ha="right", va="center",
+            fontsize=7.5, color="#555555")
+    return fig
+
+
+# --- lesson 04: LSTM ----------------------------------------------------------------------------------------------
+
+LSTM_HIGHWAY_COLOR = "#e08a2c"
+LSTM_GATE_COLOR = "#f6e7a8"
+
+
+def _node(ax, x, y, text, radius=0.28, color="white", fontsize=11):
+    """A round operation node (⊙, +, tanh) in a cell diagram."""
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle((x, y), radius, fc=color, ec="#333333", lw=1.2, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4)
+
+
+def draw_lstm_cell(ax=None):
+    """One LSTM step: the cell state c runs along the top (the additive highway: one ⊙ f_t and one + per step);
+    the four gates read [h_{t-1}, x_t] at the bottom; h_t = o_t ⊙ tanh(c_t) leaves on the right.
+
+    Draws on `ax` if given; otherwise returns a new figure.
+    """
+    fig = None
+    if ax is None:
+        fig, axes = figure(10, 5.2)
+        ax = axes[0, 0]
+    _blank(ax, (-0.6, 11.2), (-0.9, 6.3))
+    ax.add_patch(FancyBboxPatch((1.2, 0.3), 8.4, 5.4, boxstyle="round,pad=0.1,rounding_size=0.3", fc="#f4f8fc",
+                                ec="#9bb7d4", lw=1.2, zorder=0))
+    top, gate_y, bus_y = 5.0, 2.1, 0.9
+    # the cell-state highway along the top
+    _arrow(ax, (-0.3, top), (2.22, top), color=LSTM_HIGHWAY_COLOR, lw=3)
+    _arrow(ax, (2.78, top), (5.22, top), color=LSTM_HIGHWAY_COLOR, lw=3)
+    _arrow(ax, (5.78, top), (10.8, top), color=LSTM_HIGHWAY_COLOR, lw=3)
+    ax.text(-0.3, top + 0.3, "$c_{t-1}$", fontsize=12, color=LSTM_HIGHWAY_COLOR)
+    ax.text(10.4, top + 0.3, "$c_t$", fontsize=12, color=LSTM_HIGHWAY_COLOR)
+    _node(ax, 2.5, top, r"$\odot$")
+    _node(ax, 5.5, top, "+")
+    ax.text(4.0, top + 0.55, r"cell state: $c_t = f_t \odot c_{t-1} + i_t \odot g_t$", ha="center", fontsize=9,
+            color="#8a4b10")
+    # the input bus [h_{t-1}, x_t] and the four gates
+    _arrow(ax, (-0.3, bus_y), (1.75, bus_y), color="#3b7dd8")
+    ax.text(-0.3, bus_y + 0.25, "$h_{t-1}$", fontsize=12, color="#3b7dd8")
+    _box(ax, 1.5, -0.55, "$x_t$", INPUT_COLOR, width=0.7, height=0.45)
+    _arrow(ax, (1.5, -0.32), (1.5, bus_y - 0.05))
+    ax.plot([1.5, 7.9], [bus_y, bus_y], color="#333333", lw=1.3)
+    gates = [(2.5, r"$\sigma$", "forget $f_t$"), (4.2, r"$\sigma$", "input $i_t$"), (5.8, "tanh", "candidate $g_t$"),
+             (7.9, r"$\sigma$", "output $o_t$")]
+    for x, symbol, label in gates:
+        _arrow(ax, (x, bus_y), (x, gate_y - 0.3))
+        _box(ax, x, gate_y, symbol, LSTM_GATE_COLOR, width=0.9, height=0.6, fontsize=11)
+        ax.text(x + 0.5, gate_y - 0.55, label, fontsize=8, color="#555555", ha="left" if x < 7 else "center")
+    # forget: f_t scales the old cell state
+    _arrow(ax, (2.5, gate_y + 0.3), (2.5, top - 0.28))
+    # input: i_t ⊙ g_t is written into the cell
+    _node(ax, 5.0, 3.6, r"$\odot$")
+    _arrow(ax, (4.2, gate_y + 0.3), (4.8, 3.4))
+    _arrow(ax, (5.8, gate_y + 0.3), (5.2, 3.4))
+    _arrow(ax, (5.15, 3.85), (5.4, top - 0.27))
+    # output: h_t = o_t ⊙ tanh(c_t)
+    _arrow(ax, (8.9, top), (8.9, 4.22))
+    _node(ax, 8.9, 3.9, "tanh", radius=0.32, fontsize=8)
+    _node(ax, 8.9, 2.1, r"$\odot$")
+    _arrow(ax, (8.9, 3.58), (8.9, 2.38))
+    _arrow(ax, (8.35, gate_y), (8.62, 2.1))
+    _arrow(ax, (9.18, 2.1), (10.8, 2.1), color="#3b7dd8", lw=1.8)
+    ax.text(10.4, 2.35, "$h_t$", fontsize=12, color="#3b7dd8")
+    ax.text(10.0, 1.85, "to the output\nand to step t+1", fontsize=8, color="#3b7dd8", va="top")
+    ax.text(4.7, -0.7, r"each gate: $\sigma$ or tanh of $W_x x_t + W_h h_{t-1} + b$ (its own block of rows)",
+            fontsize=8, color="#555555", ha="left")
+    return fig
