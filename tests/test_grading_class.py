@@ -1,4 +1,4 @@
-"""A class of 20 synthetic submissions: the same scores serially, in parallel, twice, and in PostgreSQL.
+"""A class of 12 synthetic submissions (the benchmark grades 20): the same scores serially, in parallel, twice, and in PostgreSQL.
 
 The expected score of every test cell is computed a third way: the lesson's test cells run in this process
 against the student's own solution cells.
@@ -32,7 +32,7 @@ def _totals(results):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     inbox = tmp_path_factory.mktemp("inbox")
-    submissions = synthetic_class(inbox, 20)
+    submissions = synthetic_class(inbox, 12)
     course = make_course(tmp_path_factory.mktemp("course"), [LESSON])
     runs = {
         "serial": grade_all(LESSON, submissions, Options(workers=1), root=course, progress=False),

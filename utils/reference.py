@@ -57,17 +57,31 @@ def rnn_cell_params(cell: torch.nn.RNNCell) -> dict[str, np.ndarray]:
     }
 
 
+_WEIGHT_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _filled(cell, W_x, W_h, bias_ih, bias_hh=None):
+    """`cell` (float64) holding course-layout weights; bias_hh None: zero (the course's single, summed bias)."""
+    bias_hh = np.zeros(np.shape(bias_ih)) if bias_hh is None else bias_hh
+    with torch.no_grad():
+        for name, array in zip(_WEIGHT_NAMES, (W_x, W_h, bias_ih, bias_hh), strict=True):
+            getattr(cell, name).copy_(to_torch(array))
+    return cell
+
+
+def _layer_like(cell, layer_class, **options):
+    """A float64 one-layer batch-first torch layer (nn.RNN, nn.LSTM, nn.GRU) holding the weights of `cell`."""
+    layer = layer_class(cell.input_size, cell.hidden_size, batch_first=True, **options).to(DTYPE)
+    with torch.no_grad():
+        for name in _WEIGHT_NAMES:
+            getattr(layer, name + "_l0").copy_(getattr(cell, name))
+    return layer
+
+
 def load_rnn_cell(W_x, W_h, b, nonlinearity: str = "tanh") -> torch.nn.RNNCell:
     """A float64 torch RNNCell holding the course-layout weights (bias_ih = b, bias_hh = 0)."""
-    W_x, W_h, b = (np.asarray(a, dtype=np.float64) for a in (W_x, W_h, b))
-    hidden_size, input_size = W_x.shape
-    cell = torch.nn.RNNCell(input_size, hidden_size, nonlinearity=nonlinearity).to(DTYPE)
-    with torch.no_grad():
-        cell.weight_ih.copy_(to_torch(W_x))
-        cell.weight_hh.copy_(to_torch(W_h))
-        cell.bias_ih.copy_(to_torch(b))
-        cell.bias_hh.zero_()
-    return cell
+    hidden_size, input_size = np.shape(W_x)
+    return _filled(torch.nn.RNNCell(input_size, hidden_size, nonlinearity=nonlinearity).to(DTYPE), W_x, W_h, b)
 
 
 def run_rnn_cell(cell: torch.nn.RNNCell, x_t, h_prev) -> np.ndarray:
@@ -83,12 +97,7 @@ def rnn_cell_step(x_t, h_prev, W_x, W_h, b, nonlinearity: str = "tanh") -> np.nd
 
 def load_rnn(W_x, W_h, b, nonlinearity: str = "tanh") -> torch.nn.RNN:
     """A float64 one-layer torch.nn.RNN (batch_first) holding the course-layout weights."""
-    cell = load_rnn_cell(W_x, W_h, b, nonlinearity)
-    rnn = torch.nn.RNN(cell.input_size, cell.hidden_size, nonlinearity=nonlinearity, batch_first=True).to(DTYPE)
-    with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(rnn, name + "_l0").copy_(getattr(cell, name))
-    return rnn
+    return _layer_like(load_rnn_cell(W_x, W_h, b, nonlinearity), torch.nn.RNN, nonlinearity=nonlinearity)
 
 
 def run_rnn(x, h0, W_x, W_h, b) -> np.ndarray:
@@ -291,23 +300,12 @@ def _lstm_sizes(W_x, W_h) -> tuple[int, int]:
 
 def load_lstm_cell(W_x, W_h, b) -> torch.nn.LSTMCell:
     """A float64 torch LSTMCell holding the course-layout weights (bias_ih = b, bias_hh = 0)."""
-    cell = torch.nn.LSTMCell(*_lstm_sizes(W_x, W_h)).to(DTYPE)
-    with torch.no_grad():
-        cell.weight_ih.copy_(to_torch(W_x))
-        cell.weight_hh.copy_(to_torch(W_h))
-        cell.bias_ih.copy_(to_torch(b))
-        cell.bias_hh.zero_()
-    return cell
+    return _filled(torch.nn.LSTMCell(*_lstm_sizes(W_x, W_h)).to(DTYPE), W_x, W_h, b)
 
 
 def load_lstm(W_x, W_h, b) -> torch.nn.LSTM:
     """A float64 one-layer torch.nn.LSTM (batch_first) holding the course-layout weights."""
-    cell = load_lstm_cell(W_x, W_h, b)
-    lstm = torch.nn.LSTM(cell.input_size, cell.hidden_size, batch_first=True).to(DTYPE)
-    with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(lstm, name + "_l0").copy_(getattr(cell, name))
-    return lstm
+    return _layer_like(load_lstm_cell(W_x, W_h, b), torch.nn.LSTM)
 
 
 def lstm_cell_step(x_t, h_prev, c_prev, W_x, W_h, b) -> tuple[np.ndarray, np.ndarray]:
@@ -395,21 +393,12 @@ def _gru_arrays(W_x, W_h, b_x, b_h) -> list[np.ndarray]:
 def load_gru_cell(W_x, W_h, b_x, b_h) -> torch.nn.GRUCell:
     """A float64 torch GRUCell holding the course-layout weights."""
     W_x, W_h, b_x, b_h = _gru_arrays(W_x, W_h, b_x, b_h)
-    cell = torch.nn.GRUCell(W_x.shape[1], W_h.shape[1]).to(DTYPE)
-    with torch.no_grad():
-        for torch_name, array in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (W_x, W_h, b_x, b_h), strict=True):
-            getattr(cell, torch_name).copy_(to_torch(array))
-    return cell
+    return _filled(torch.nn.GRUCell(W_x.shape[1], W_h.shape[1]).to(DTYPE), W_x, W_h, b_x, b_h)
 
 
 def load_gru(W_x, W_h, b_x, b_h) -> torch.nn.GRU:
     """A float64 one-layer torch.nn.GRU (batch_first) holding the course-layout weights."""
-    cell = load_gru_cell(W_x, W_h, b_x, b_h)
-    gru = torch.nn.GRU(cell.input_size, cell.hidden_size, batch_first=True).to(DTYPE)
-    with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(gru, name + "_l0").copy_(getattr(cell, name))
-    return gru
+    return _layer_like(load_gru_cell(W_x, W_h, b_x, b_h), torch.nn.GRU)
 
 
 def run_gru_cell(cell: torch.nn.GRUCell, x_t, h_prev) -> np.ndarray:
