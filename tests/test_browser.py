@@ -1,6 +1,6 @@
 """End to end in a real browser: JupyterLab (started as `./course open` starts it) driven by Playwright and chromium.
 
-For every lesson: the source notebook runs with no error output and every explorer redraws when a slider is dragged
+For every lesson: the source notebook runs with no error output and every explorer redraws when each of its sliders is dragged
 with the mouse and moved with the arrow keys; the release notebook, run cell by cell, shows the one-line
 "Implement ..." message in each explorer instead of a traceback, and nbgrader's Validate button reports failing
 tests. Screenshots of the widgets go to .artifacts/browser/. The notebooks are opened from a temporary copy of the
@@ -240,21 +240,29 @@ def expect_redraw_after(page, image, action) -> None:
     expect(image).not_to_have_attribute("src", before)
 
 
+def roomier_side(handle) -> int:
+    """+1 if the handle has more room to its right than to its left, else -1: a handle at an end still moves."""
+    value, low, high = (float(handle.get_attribute(name)) for name in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    return 1 if high - value >= value - low else -1
+
+
 def drag(page, handle) -> None:
     handle.scroll_into_view_if_needed()
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    direction = roomier_side(handle)
     page.mouse.move(x, y)
     page.mouse.down()
     for step in range(1, 9):
-        page.mouse.move(x + 8 * step, y)
+        page.mouse.move(x + direction * 8 * step, y)
     page.mouse.up()
 
 
 def press_arrows(page, handle) -> None:
+    key = "ArrowRight" if roomier_side(handle) > 0 else "ArrowLeft"
     handle.focus()
     for _ in range(3):
-        page.keyboard.press("ArrowLeft")  # back from where the drag (to the right) left it
+        page.keyboard.press(key)
 
 
 def screenshot(widget, name: str) -> None:
@@ -274,9 +282,12 @@ def test_source_lesson_runs_without_errors_and_its_sliders_redraw(page, lab, les
     for number in range(widgets.count()):
         widget = widgets.nth(number)
         image = widget.locator("img.widget-image")
-        handle = widget.locator(".widget-slider .noUi-handle").first
-        expect_redraw_after(page, image, lambda handle=handle: drag(page, handle))
-        expect_redraw_after(page, image, lambda handle=handle: press_arrows(page, handle))
+        handles = widget.locator(".widget-slider .noUi-handle")
+        assert handles.count() > 0, f"explorer {number + 1} has no slider"
+        for index in range(handles.count()):  # every slider, by mouse and by keyboard
+            handle = handles.nth(index)
+            expect_redraw_after(page, image, lambda handle=handle: drag(page, handle))
+            expect_redraw_after(page, image, lambda handle=handle: press_arrows(page, handle))
         screenshot(widget, f"{lesson}_source_explorer{number + 1}")
     assert errors.count() == 0, "error output after moving sliders: " + "\n".join(errors.all_inner_texts())[:3000]
 

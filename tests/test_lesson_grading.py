@@ -1,10 +1,12 @@
-"""Every lesson graded by real `nbgrader autograde` in a scratch course: one run grades five submissions.
+"""Every lesson graded by real `nbgrader autograde` in scratch courses: five submissions, two nbgrader runs side by side.
 
 - the source notebook (solutions in place) scores 100/100;
 - the release notebook, untouched, scores 0 on every graded cell and still runs to the end;
 - release notebooks filled with differently written correct solutions score 100;
 - a release notebook filled with plausible wrong solutions loses points on every exercise.
 """
+
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -33,8 +35,13 @@ def graded(request, tmp_path_factory):
     for student, notebook in notebooks.items():
         paths[student] = inbox / f"{student}.ipynb"
         nbformat.write(notebook, str(paths[student]))
-    course = tmp_path_factory.mktemp("course")
-    return lesson, course, autograde(lesson, paths, course)
+    # Two scratch courses graded side by side, one nbgrader process per core (each is serial and single-threaded).
+    groups = [dict(list(paths.items())[start::2]) for start in (0, 1)]
+    courses = [tmp_path_factory.mktemp("course") for _ in groups]
+    with ThreadPoolExecutor(len(groups)) as pool:
+        results = list(pool.map(lambda group, course: autograde(lesson, group, course), groups, courses))
+    course_of = {student: course for group, course in zip(groups, courses, strict=True) for student in group}
+    return lesson, course_of, {student: score for result in results for student, score in result.items()}
 
 
 def _max_points(lesson):
@@ -50,9 +57,9 @@ def test_correct_solutions_score_full_marks(graded):
 
 
 def test_untouched_release_scores_zero_everywhere_and_runs_to_the_end(graded):
-    lesson, course, scores = graded
+    lesson, course_of, scores = graded
     assert set(scores["untouched"].values()) == {0.0}, scores["untouched"]
-    autograded = read(course / "autograded" / "untouched" / lesson / f"{lesson}.ipynb")
+    autograded = read(course_of["untouched"] / "autograded" / "untouched" / lesson / f"{lesson}.ipynb")
     unexecuted = [i for i, c in enumerate(autograded.cells) if c.cell_type == "code" and c.execution_count is None]
     assert not unexecuted, f"cells never executed: {unexecuted}"
 
