@@ -358,6 +358,69 @@ def lstm_gate_sequence(x, hs, h0, W_x, W_h, b) -> dict[str, np.ndarray]:
 
 
 
+def run_lstm_cell(cell: torch.nn.LSTMCell, x_t, h_prev, c_prev) -> tuple[np.ndarray, np.ndarray]:
+    """One step of a torch LSTMCell (its own two biases) on numpy inputs: (h_t, c_t), each (B, H)."""
+    with torch.no_grad():
+        h_t, c_t = cell(to_torch(x_t), (to_torch(h_prev), to_torch(c_prev)))
+    return to_numpy(h_t), to_numpy(c_t)
+
+
+def lstm(input_size: int, hidden_size: int, rng: np.random.Generator, scale: float | None = None) -> torch.nn.LSTM:
+    """A float64 one-layer torch.nn.LSTM (batch_first) with weights drawn from `rng` (both biases non-zero)."""
+    module = torch.nn.LSTM(input_size, hidden_size, batch_first=True).to(DTYPE)
+    _fill_uniform(module, rng, scale if scale is not None else 1.0 / np.sqrt(hidden_size))
+    return module
+
+
+def run_lstm_module(module: torch.nn.LSTM, x, h0, c0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A torch.nn.LSTM (batch_first, one layer) run over x (B, T, D) from (h0, c0): (hs, h_T, c_T)."""
+    with torch.no_grad():
+        hs, (h_last, c_last) = module(to_torch(x), (to_torch(h0)[None], to_torch(c0)[None]))
+    return to_numpy(hs), to_numpy(h_last[0]), to_numpy(c_last[0])
+
+
+def lstm_param_count(input_size: int, hidden_size: int) -> int:
+    """The number of numbers in W_x, W_h and one summed bias b, counted on a torch.nn.LSTMCell (whose two biases
+    are counted once)."""
+    cell = torch.nn.LSTMCell(input_size, hidden_size)
+    return sum(p.numel() for p in cell.parameters()) - cell.bias_hh.numel()
+
+
+def state_gradients(model: torch.nn.Module, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How much a many-to-one model's answer y = model.readout(h_T) depends on the state its recurrence carries at each
+    step of one sequence x (1, T, D), run from zero states: that state is h_k for a torch RNN or GRU, and the cell
+    state c_k for an LSTM (`model.recurrent`, one batch_first layer). By autograd, in the model's dtype.
+
+    Returns (norms, hs, last): norms (T,) with norms[k] = ||dy/ds_k||, the hidden states hs (1, T, H), and the
+    vector dy/ds_T (H,) at the last step.
+    """
+    recurrent = model.recurrent
+    kind = type(recurrent).__name__
+    dtype = next(model.parameters()).dtype
+    cells = {"RNN": torch.nn.RNNCell, "LSTM": torch.nn.LSTMCell, "GRU": torch.nn.GRUCell}
+    options = {"nonlinearity": recurrent.nonlinearity} if kind == "RNN" else {}
+    cell = cells[kind](recurrent.input_size, recurrent.hidden_size, **options).to(dtype)
+    weights = {name: getattr(recurrent, name + "_l0").detach() for name in ("weight_ih", "weight_hh", "bias_ih",
+                                                                            "bias_hh")}
+    x = torch.tensor(np.asarray(x), dtype=dtype)
+    h = torch.zeros(1, recurrent.hidden_size, dtype=dtype, requires_grad=True)
+    c = torch.zeros(1, recurrent.hidden_size, dtype=dtype, requires_grad=True)
+    carried, hidden = [], []
+    for t in range(x.shape[1]):
+        if kind == "LSTM":
+            h, c = torch.func.functional_call(cell, weights, (x[:, t], (h, c)))
+            c.retain_grad()
+            carried.append(c)
+        else:
+            h = torch.func.functional_call(cell, weights, (x[:, t], h))
+            h.retain_grad()
+            carried.append(h)
+        hidden.append(h)
+    model.readout(h).sum().backward()
+    norms = np.array([float(s.grad.norm()) if s.grad is not None else 0.0 for s in carried])
+    return norms, to_numpy(torch.stack(hidden, dim=1)), to_numpy(carried[-1].grad[0])
+
+
 # --- lesson 05: GRU ---------------------------------------------------------------------------------------------
 # torch's GRU keeps W_x = weight_ih (3H, D), W_h = weight_hh (3H, H), b_x = bias_ih (3H,), b_h = bias_hh (3H,),
 # the gates stacked r, z, n (torch.nn.GRU's documented equations, the reset gate placed as in cuDNN):
@@ -490,69 +553,3 @@ def recurrent_param_count(kind: str, input_size: int, hidden_size: int) -> int:
     torch itself: G (H D + H H + 2 H) with G = 1, 3, 4 gate blocks (torch keeps two bias vectors per block)."""
     module = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[kind](input_size, hidden_size)
     return sum(parameter.numel() for parameter in module.parameters())
-
-
-# --- lesson 04: LSTM (continued) -------------------------------------------------------------------------------
-
-
-def run_lstm_cell(cell: torch.nn.LSTMCell, x_t, h_prev, c_prev) -> tuple[np.ndarray, np.ndarray]:
-    """One step of a torch LSTMCell (its own two biases) on numpy inputs: (h_t, c_t), each (B, H)."""
-    with torch.no_grad():
-        h_t, c_t = cell(to_torch(x_t), (to_torch(h_prev), to_torch(c_prev)))
-    return to_numpy(h_t), to_numpy(c_t)
-
-
-def lstm(input_size: int, hidden_size: int, rng: np.random.Generator, scale: float | None = None) -> torch.nn.LSTM:
-    """A float64 one-layer torch.nn.LSTM (batch_first) with weights drawn from `rng` (both biases non-zero)."""
-    module = torch.nn.LSTM(input_size, hidden_size, batch_first=True).to(DTYPE)
-    _fill_uniform(module, rng, scale if scale is not None else 1.0 / np.sqrt(hidden_size))
-    return module
-
-
-def run_lstm_module(module: torch.nn.LSTM, x, h0, c0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A torch.nn.LSTM (batch_first, one layer) run over x (B, T, D) from (h0, c0): (hs, h_T, c_T)."""
-    with torch.no_grad():
-        hs, (h_last, c_last) = module(to_torch(x), (to_torch(h0)[None], to_torch(c0)[None]))
-    return to_numpy(hs), to_numpy(h_last[0]), to_numpy(c_last[0])
-
-
-def lstm_param_count(input_size: int, hidden_size: int) -> int:
-    """The number of numbers in W_x, W_h and one summed bias b, counted on a torch.nn.LSTMCell (whose two biases
-    are counted once)."""
-    cell = torch.nn.LSTMCell(input_size, hidden_size)
-    return sum(p.numel() for p in cell.parameters()) - cell.bias_hh.numel()
-
-
-def state_gradients(model: torch.nn.Module, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How much a many-to-one model's answer y = model.readout(h_T) depends on the state its recurrence carries at each
-    step of one sequence x (1, T, D), run from zero states: that state is h_k for a torch RNN or GRU, and the cell
-    state c_k for an LSTM (`model.recurrent`, one batch_first layer). By autograd, in the model's dtype.
-
-    Returns (norms, hs, last): norms (T,) with norms[k] = ||dy/ds_k||, the hidden states hs (1, T, H), and the
-    vector dy/ds_T (H,) at the last step.
-    """
-    recurrent = model.recurrent
-    kind = type(recurrent).__name__
-    dtype = next(model.parameters()).dtype
-    cells = {"RNN": torch.nn.RNNCell, "LSTM": torch.nn.LSTMCell, "GRU": torch.nn.GRUCell}
-    options = {"nonlinearity": recurrent.nonlinearity} if kind == "RNN" else {}
-    cell = cells[kind](recurrent.input_size, recurrent.hidden_size, **options).to(dtype)
-    weights = {name: getattr(recurrent, name + "_l0").detach() for name in ("weight_ih", "weight_hh", "bias_ih",
-                                                                            "bias_hh")}
-    x = torch.tensor(np.asarray(x), dtype=dtype)
-    h = torch.zeros(1, recurrent.hidden_size, dtype=dtype, requires_grad=True)
-    c = torch.zeros(1, recurrent.hidden_size, dtype=dtype, requires_grad=True)
-    carried, hidden = [], []
-    for t in range(x.shape[1]):
-        if kind == "LSTM":
-            h, c = torch.func.functional_call(cell, weights, (x[:, t], (h, c)))
-            c.retain_grad()
-            carried.append(c)
-        else:
-            h = torch.func.functional_call(cell, weights, (x[:, t], h))
-            h.retain_grad()
-            carried.append(h)
-        hidden.append(h)
-    model.readout(h).sum().backward()
-    norms = np.array([float(s.grad.norm()) if s.grad is not None else 0.0 for s in carried])
-    return norms, to_numpy(torch.stack(hidden, dim=1)), to_numpy(carried[-1].grad[0])
