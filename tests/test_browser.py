@@ -241,21 +241,29 @@ def expect_redraw_after(page, image, action) -> None:
 
 
 def roomier_side(handle) -> int:
-    """+1 if the handle has more room to its right than to its left, else -1: a handle at an end still moves."""
-    value, low, high = (float(handle.get_attribute(name)) for name in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
-    return 1 if high - value >= value - low else -1
+    """+1 if the handle has more room to its right on its track than to its left, else -1, so that a handle at an
+    end still moves (from the geometry: noUiSlider rounds aria-valuenow to the readout's precision)."""
+    track = handle.locator("xpath=ancestor::*[contains(concat(' ', @class, ' '), ' noUi-target ')][1]").bounding_box()
+    box = handle.bounding_box()
+    centre = box["x"] + box["width"] / 2
+    return 1 if track["x"] + track["width"] - centre >= centre - track["x"] else -1
 
 
 def drag(page, handle) -> None:
-    handle.scroll_into_view_if_needed()
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    direction = roomier_side(handle)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 9):
-        page.mouse.move(x + direction * 8 * step, y)
-    page.mouse.up()
+    start = handle.bounding_box()["x"]
+    for _ in range(2):  # a frame arriving late can shift the layout under the pointer: then aim again, once
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        direction = roomier_side(handle)
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for step in range(1, 9):
+            page.mouse.move(x + direction * 8 * step, y)
+        page.mouse.up()
+        if abs(handle.bounding_box()["x"] - start) > 1:
+            return
+    raise AssertionError("dragging the slider handle did not move it")
 
 
 def press_arrows(page, handle) -> None:
