@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 SIGNALS = ("pulse", "step", "sine", "noise")
@@ -50,3 +52,77 @@ def adding_problem(size: int, length: int, rng: np.random.Generator) -> tuple[np
     markers[np.arange(size), first] = 1.0
     markers[np.arange(size), second] = 1.0
     return np.stack([values, markers], axis=-1), (values * markers).sum(axis=1)
+
+
+# --- Real text shipped with installed packages (lessons 06-07): nothing is downloaded ---------------------------
+
+# Locales of the `faker` package whose surname lists are long enough to learn from (400 to 2,300 names each).
+SURNAME_LANGUAGES = {
+    "en_US": "English (US)", "en_IE": "Irish", "fr_FR": "French", "it_IT": "Italian", "es_ES": "Spanish",
+    "nl_NL": "Dutch", "de_AT": "German", "sv_SE": "Swedish", "fi_FI": "Finnish", "et_EE": "Estonian",
+    "sk_SK": "Slovak", "hr_HR": "Croatian",
+}
+PAD = 0  # index 0 of every course alphabet is padding; characters start at 1
+
+
+@dataclass(frozen=True)
+class Surnames:
+    """Lower-cased surnames and the language of the faker locale that lists them; a seeded 80/10/10 split.
+
+    A surname listed by two or more locales (e.g. "adam") is left out, so every label is unambiguous.
+    """
+
+    names: tuple[str, ...]
+    labels: np.ndarray  # (N,) int, index into `languages`
+    languages: tuple[str, ...]
+    alphabet: str  # alphabet[i - 1] is the character with id i; id 0 is padding
+    split: dict  # "train" / "validation" / "test" -> index array into names
+
+    def encode(self, names) -> tuple[np.ndarray, np.ndarray]:
+        """Character ids (N, T_max) int64 padded with PAD at the end, and lengths (N,). Unknown characters raise."""
+        return encode_texts(names, self.alphabet)
+
+    def subset(self, part: str) -> tuple[list[str], np.ndarray]:
+        index = self.split[part]
+        return [self.names[i] for i in index], self.labels[index]
+
+
+def encode_texts(texts, alphabet: str) -> tuple[np.ndarray, np.ndarray]:
+    """Strings -> (ids (N, T_max) int64, padded with PAD at the end; lengths (N,) int64)."""
+    ids = {ch: i + 1 for i, ch in enumerate(alphabet)}
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    out = np.full((len(texts), max(lengths, default=0)), PAD, dtype=np.int64)
+    for row, text in enumerate(texts):
+        missing = set(text) - ids.keys()
+        if missing:
+            raise ValueError(f"{text!r} has characters outside the alphabet: {''.join(sorted(missing))!r}")
+        out[row, : len(text)] = [ids[ch] for ch in text]
+    return out, lengths
+
+
+def surnames(seed: int = 0) -> Surnames:
+    """The surname lists that the `faker` package ships (providers.person.<locale>), one language per locale."""
+    import importlib
+
+    by_name: dict[str, set[int]] = {}
+    for label, locale in enumerate(SURNAME_LANGUAGES):
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for name in provider.last_names:
+            by_name.setdefault(name.strip().lower(), set()).add(label)
+    names = sorted(name for name, labels in by_name.items() if len(labels) == 1)
+    labels = np.array([next(iter(by_name[name])) for name in names], dtype=np.int64)
+    order = np.random.default_rng(seed).permutation(len(names))
+    cut1, cut2 = int(0.8 * len(names)), int(0.9 * len(names))
+    split = {"train": np.sort(order[:cut1]), "validation": np.sort(order[cut1:cut2]), "test": np.sort(order[cut2:])}
+    alphabet = "".join(sorted(set("".join(names))))
+    return Surnames(tuple(names), labels, tuple(SURNAME_LANGUAGES.values()), alphabet, split)
+
+
+def python_docs_text() -> str:
+    """About 0.45 MB of English prose and code: the help topics that ship with CPython (module pydoc_data.topics).
+
+    The exact text differs a little between Python versions; within one interpreter it is always the same.
+    """
+    from pydoc_data.topics import topics
+
+    return "\n\n".join(topics[key] for key in sorted(topics))
