@@ -34,8 +34,11 @@ def _array(value: np.ndarray) -> dict:
     return {"dtype": value.dtype.str, "shape": list(value.shape), "data": base64.b64encode(value.tobytes()).decode()}
 
 
-def encode(value, handles=None):
-    """A JSON-able form of `value`; objects that are not data go into `handles` (if given) as handles."""
+def encode(value, handles=None, reference=None):
+    """A JSON-able form of `value`; objects that are not data go into `handles` (if given) as handles.
+
+    `reference(value)` may name a handle the other side already holds (an object of its own being passed back).
+    """
     if value is None or isinstance(value, (bool, str)):
         return {"t": "py", "v": value}
     if isinstance(value, int):
@@ -50,11 +53,14 @@ def encode(value, handles=None):
     if torch is not None and isinstance(value, torch.Tensor):
         return {"t": "tensor", "grad": bool(value.requires_grad), **_array(value.detach().cpu().numpy())}
     if isinstance(value, (list, tuple)):
-        return {"t": type(value).__name__, "items": [encode(item, handles) for item in value]}
+        return {"t": type(value).__name__, "items": [encode(item, handles, reference) for item in value]}
     if isinstance(value, dict):
-        return {"t": "dict", "items": [[encode(k, handles), encode(v, handles)] for k, v in value.items()]}
+        return {"t": "dict", "items": [[encode(k, handles, reference), encode(v, handles, reference)]
+                                       for k, v in value.items()]}
     if isinstance(value, np.random.Generator) and type(value.bit_generator).__name__ in BIT_GENERATORS:
         return {"t": "generator", "state": encode(value.bit_generator.state)}
+    if reference is not None and (held := reference(value)) is not None:
+        return {"t": "handle", "id": held, "type": type(value).__name__}
     if handles is not None:
         handles.append(value)
         return {"t": "handle", "id": len(handles) - 1, "type": type(value).__name__}

@@ -257,11 +257,15 @@ def _decode(learner: Learner, message):
 
 def _call(learner: Learner, target, args, kwargs):
     handles: list = []
-    encoded = [rpc.encode(a, handles) for a in args]
-    encoded_kwargs = {k: rpc.encode(v, handles) for k, v in kwargs.items()}
+
+    def own(value):  # one of this learner's objects, passed back to its code (e.g. a model to a training loop)
+        return value._handle if isinstance(value, _Remote) and value._learner is learner else None
+
+    encoded = [rpc.encode(a, handles, own) for a in args]
+    encoded_kwargs = {k: rpc.encode(v, handles, own) for k, v in kwargs.items()}
     if handles:
-        raise TypeError("only data (arrays, numbers, strings, numpy Generators and containers of them) can be passed "
-                        "to learner code")
+        raise TypeError("only data (arrays, numbers, strings, numpy Generators and containers of them) and the "
+                        "learner's own objects can be passed to learner code")
     answer = learner.request({"op": "call", "target": target, "args": encoded, "kwargs": encoded_kwargs})
     for original, after in zip(args, answer.get("args_after", []), strict=False):
         _write_back(original, _decode(learner, after))

@@ -157,16 +157,18 @@ def _trusted_runs(tmp_path, source, other):
 
 
 def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
-    """Learner objects stay in the sandbox (calls and attribute reads cross as handles); arrays a learner writes
-    into come back changed, as they would in a kernel."""
+    """Learner objects stay in the sandbox (calls and attribute reads cross as handles, and they can be passed
+    back to the learner's functions); arrays a learner writes into come back changed, as they would in a kernel."""
     from autograder.notebooks import notebook_from_cells
 
     solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
                 "    def add(self, k):\n        self.value += k\n        return self.value\n\n"
                 "def make_counter(start):\n    return Counter(start)\n\n"
+                "def add_twice(counter, k):\n    counter.add(k)\n    return counter.add(k)\n\n"
                 "def double_in_place(a):\n    a *= 2\n\n"
                 "def double_all(d):\n    d['a'] *= 2\n    d['b'][0] *= 2\n")
-    tests = {"test_make_counter": "c = make_counter(3)\nassert c.add(2) == 5 and c.value == 5\n",
+    tests = {"test_make_counter": "c = make_counter(3)\nassert c.add(2) == 5 and c.value == 5\n"
+                                  "assert add_twice(c, 1) == 7 and c.value == 7 and add_twice([c][0], 0) == 7\n",
              "test_double_in_place": "x = np.ones(3)\ndouble_in_place(x)\nassert (x == 2).all(), x\n"
                                      "d = {'a': np.ones(2)}\ndouble_in_place(d['a'])\nassert (d['a'] == 2).all()\n",
              "test_double_all": "d = {'a': np.ones(2), 'b': [np.ones(1)]}\ndouble_all(d)\n"
