@@ -6,7 +6,7 @@ from pathlib import Path
 
 from autograder import sandbox
 from autograder.course import lesson_notebook, lessons
-from autograder.grade import Options, grade_one
+from autograder.grade import Options, close_zygotes, grade_one
 from autograder.notebooks import cells_by_id, read
 
 
@@ -35,7 +35,10 @@ def check(path: Path, lesson: str | None = None, use_sandbox: bool = True, timeo
         use_sandbox = False
     options = Options(workers=1, cell_timeout=timeout, use_sandbox=use_sandbox, in_kernel=False)
     print(f"Checking {path} against lesson {lesson} with every test, hidden ones included ...")
-    result = grade_one(lesson, "you", path, None, options)
+    try:
+        result = grade_one(lesson, "you", path, None, options)
+    finally:
+        close_zygotes()
     width = max(len(g) for g in result.max_scores)
     for grade_id, points in result.max_scores.items():
         earned = result.scores[grade_id]

@@ -220,6 +220,12 @@ def zygote_for(source, options: Options):
     return _ZYGOTES[key]
 
 
+def close_zygotes() -> None:
+    """Stop this process's zygotes and remove the folders they worked in."""
+    while _ZYGOTES:
+        _ZYGOTES.popitem()[1].close(remove_workdir=True)
+
+
 def grade_one(lesson: str, student: str, path: Path, template: Path | None, options: Options,
               root: Path = ROOT) -> Result:
     """Grade one submission file (runs in a worker process); never raises for a bad submission.
@@ -351,8 +357,8 @@ def _worker_main(connection, template, options: Options, root: Path) -> None:
         except Exception as error:  # a fault of the grader's: flag this submission, keep the worker
             result = _failed(lesson, student, f"grading failed: {type(error).__name__}: {error}", root)
         connection.send(result)
-    for zygote in _ZYGOTES.values():
-        zygote.close()
+    close_zygotes()
+    shutil.rmtree(jupyter, ignore_errors=True)
 
 
 class _Worker:

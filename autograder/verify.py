@@ -14,6 +14,7 @@ import ast
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -120,7 +121,10 @@ class Zygote:
             self.process.wait()
             self.process = None
 
-    close = restart
+    def close(self, remove_workdir: bool = False) -> None:
+        self.restart()
+        if remove_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class Learner:

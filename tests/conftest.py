@@ -38,3 +38,17 @@ def lesson01_source():
 def lesson01_solved() -> dict:
     """The reference solutions of lesson 01 (a copy: tests may add to it)."""
     return solved("01_rnn_cell")
+
+
+# `./course test` runs two pytest-xdist workers with --dist loadgroup. The grading tests each keep both cores busy
+# (two nbgrader runs or two grading workers at once), so they queue on one worker; the browser tests share one
+# JupyterLab per module on the other; every other test goes wherever a worker is free.
+XDIST_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "grading",
+                "test_grading_adversarial": "grading", "test_browser": "browser"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = XDIST_GROUPS.get(item.module.__name__.rpartition(".")[2])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

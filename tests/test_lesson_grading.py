@@ -1,8 +1,10 @@
-"""Every lesson graded by real `nbgrader autograde` in scratch courses: five submissions, two nbgrader runs side by side.
+"""Every lesson graded by real `nbgrader autograde` in scratch courses (four submissions, two nbgrader runs side by
+side) and by the course's own trusted grader (the path of `./course check` and `./course grade`):
 
 - the source notebook (solutions in place) scores 100/100;
 - the release notebook, untouched, scores 0 on every graded cell and still runs to the end;
-- release notebooks filled with differently written correct solutions score 100;
+- a release notebook filled with differently written correct solutions scores 100 (every other alternative is run
+  against the same test cells in test_lesson_variants.py);
 - a release notebook filled with plausible wrong solutions loses points on every exercise.
 """
 
@@ -13,6 +15,7 @@ import pytest
 from conftest import LESSONS, ROOT
 from test_lesson_variants import variants
 
+from autograder.grade import Options, close_zygotes, grade_one
 from autograder.grading import autograde
 from autograder.notebooks import read, solution_ids, with_solutions
 
@@ -26,22 +29,30 @@ def graded(request, tmp_path_factory):
     notebooks = {
         "solution": read(ROOT / "source" / lesson / f"{lesson}.ipynb"),
         "untouched": release,
-        "alternatives_a": with_solutions(release, {g: list(module.ALTERNATIVES[g].values())[0] for g in ids}),
-        "alternatives_b": with_solutions(release, {g: list(module.ALTERNATIVES[g].values())[1] for g in ids}),
         "mistakes": with_solutions(release, {g: module.MUTANTS[g][module.WRONG[g]] for g in ids}),
+        "alternatives": with_solutions(release, {g: list(module.ALTERNATIVES[g].values())[1] for g in ids}),
     }
     inbox = tmp_path_factory.mktemp("inbox")
     paths = {}
     for student, notebook in notebooks.items():
         paths[student] = inbox / f"{student}.ipynb"
         nbformat.write(notebook, str(paths[student]))
-    # Two scratch courses graded side by side, one nbgrader process per core (each is serial and single-threaded).
+    # Two scratch courses graded side by side, one nbgrader process per core (each is serial and single-threaded);
+    # meanwhile the trusted grader (learner cells in a sandbox, test cells here) grades three of them.
     groups = [dict(list(paths.items())[start::2]) for start in (0, 1)]
     courses = [tmp_path_factory.mktemp("course") for _ in groups]
     with ThreadPoolExecutor(len(groups)) as pool:
-        results = list(pool.map(lambda group, course: autograde(lesson, group, course), groups, courses))
+        runs = [pool.submit(autograde, lesson, group, course) for group, course in zip(groups, courses, strict=True)]
+        try:
+            trusted = {student: grade_one(lesson, student, paths[student], None, Options(in_kernel=False)).scores
+                       for student in ("solution", "untouched", "mistakes")}
+        finally:
+            close_zygotes()
+        results = [run.result() for run in runs]
     course_of = {student: course for group, course in zip(groups, courses, strict=True) for student in group}
-    return lesson, course_of, {student: score for result in results for student, score in result.items()}
+    scores = {student: score for result in results for student, score in result.items()}
+    scores.update({f"trusted_{student}": score for student, score in trusted.items()})
+    return lesson, course_of, scores
 
 
 def _max_points(lesson):
@@ -52,13 +63,14 @@ def _max_points(lesson):
 
 def test_correct_solutions_score_full_marks(graded):
     lesson, _, scores = graded
-    for student in ("solution", "alternatives_a", "alternatives_b"):
+    for student in ("solution", "alternatives", "trusted_solution"):
         assert scores[student] == pytest.approx(_max_points(lesson)), (student, scores[student])
 
 
 def test_untouched_release_scores_zero_everywhere_and_runs_to_the_end(graded):
     lesson, course_of, scores = graded
     assert set(scores["untouched"].values()) == {0.0}, scores["untouched"]
+    assert set(scores["trusted_untouched"].values()) == {0.0}, scores["trusted_untouched"]
     autograded = read(course_of["untouched"] / "autograded" / "untouched" / lesson / f"{lesson}.ipynb")
     unexecuted = [i for i, c in enumerate(autograded.cells) if c.cell_type == "code" and c.execution_count is None]
     assert not unexecuted, f"cells never executed: {unexecuted}"
@@ -69,5 +81,6 @@ def test_plausible_mistakes_lose_points_on_every_exercise(graded):
     points = _max_points(lesson)
     for grade_id in variants(lesson).WRONG:
         cells = [g for g in points if g == f"test_{grade_id}" or g.startswith(f"test_{grade_id}_")]
-        earned = sum(scores["mistakes"][g] for g in cells)
-        assert earned < sum(points[g] for g in cells), f"{grade_id}: the mistake kept full marks"
+        for student in ("mistakes", "trusted_mistakes"):
+            earned = sum(scores[student][g] for g in cells)
+            assert earned < sum(points[g] for g in cells), f"{grade_id}: the mistake kept full marks ({student})"
