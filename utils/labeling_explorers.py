@@ -1,0 +1,207 @@
+"""Lesson 06 explorers: forward and backward hidden states over a sentence whose spaces were removed, and where a
+one-directional and a bidirectional tagger put the word boundaries.
+
+The bidirectional tagger's backward direction is run by hand with the learner's `reverse_padded`: a batch of
+sentences of different lengths is reversed inside each length, run through the backward GRU from left to right,
+and reversed back. torch's own packed bidirectional layer gives the reference it must match.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+
+from utils import data, pretrained_labeling, sequences
+from utils.widgets import Explorer, LiveFigure, call_learner
+
+UNI_COLOR, BI_COLOR = "#e08a2c", "#7b3fa0"
+
+SENTENCES = (
+    "the cat sat on the mat",
+    "an iterator returns the next item",
+    "together we can rest assured",
+    "it is a notable exception",
+    "this therapist is a star",
+    "the expression is evaluated once",
+)
+
+
+class BoundaryExplorer(Explorer):
+    """Slider: a position in the sentence. Dropdown: an example sentence (or one typed in the box below it).
+
+    Top: the probability that a word starts at each letter, from the one-directional tagger (orange) and the
+    bidirectional one (purple, with the backward direction computed by the learner's reverse_padded); ticks under
+    the letters mark the true word starts. Below: 16 units of the forward and the backward states; the cursor is
+    the position, and the text says what each direction has read when it gets there.
+    """
+
+    UNITS, MAX_LETTERS = 16, 60
+
+    def __init__(self, reverse_padded):
+        self.reverse_padded = reverse_padded
+        self.uni = pretrained_labeling.load_tagger(False)
+        self.bi = pretrained_labeling.load_tagger(True)
+        self.forward_gru, self.backward_gru = self.bi.directions()
+        self.sentences = list(SENTENCES)
+        self._cache: dict[str, dict] = {}
+        self._shown, self._ticks = None, None  # what the figure shows now: redraw only what a change touches
+        sentence = widgets.Dropdown(options=self.sentences, value=self.sentences[0], description="sentence",
+                                    layout=widgets.Layout(width="360px"))
+        position = widgets.IntSlider(value=3, min=0, max=self._letters(self.sentences[0]) - 1,
+                                     description="position", continuous_update=True)
+        sentence.observe(self._fit_slider, names="value")  # before the redraw, which the Explorer observes
+        self.typed = widgets.Text(placeholder="type a sentence, press Enter",
+                                  layout=widgets.Layout(width="360px"))
+        self.typed.continuous_update = False
+        self.typed.observe(self._add_typed, names="value")
+        live = LiveFigure(10.5, 5.6)
+        self.ax_prob, self.ax_fwd, self.ax_bwd = live.figure.subplots(3, 1, height_ratios=[1.5, 1, 1], sharex=True)
+        ax = self.ax_prob
+        (self.uni_line,) = ax.plot([], [], "o-", color=UNI_COLOR, ms=3, label="one-directional (sees the past)")
+        (self.bi_line,) = ax.plot([], [], "s-", color=BI_COLOR, ms=3, label="bidirectional (sees both sides)")
+        ax.axhline(0.5, color="#bbbbbb", lw=0.8, ls=":")
+        self.truth_ticks = ax.vlines([], 0, 0, color="#2a9d5c", lw=3)
+        ax.set_ylim(-0.22, 1.05)
+        ax.set_ylabel("P(word starts)")
+        ax.legend(fontsize=7.5, loc="upper right", ncols=2, frameon=False)
+        self.cursors = [a.axvline(0, color="black", lw=1.2, alpha=0.6) for a in (ax, self.ax_fwd, self.ax_bwd)]
+        blank = np.zeros((self.UNITS, 2))
+        self.fwd_image = self.ax_fwd.imshow(blank, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+        self.bwd_image = self.ax_bwd.imshow(blank, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+        self.ax_fwd.set_ylabel("forward\nunits")
+        self.ax_bwd.set_ylabel("backward\nunits")
+        for ax in (self.ax_fwd, self.ax_bwd):
+            ax.set_yticks([])
+        self.ax_prob.set_yticks([0, 0.5, 1])
+        self.ax_prob.tick_params(labelbottom=False, bottom=False)
+        self.ax_fwd.tick_params(labelbottom=False, bottom=False)
+        self.fwd_note = self.ax_fwd.text(0.0, 1.02, "", transform=self.ax_fwd.transAxes, fontsize=8.5, color="#3b7dd8")
+        self.bwd_note = self.ax_bwd.text(0.0, 1.02, "", transform=self.ax_bwd.transAxes, fontsize=8.5,
+                                         color="#b03a2e")
+        self.ax_bwd.set_xlabel("one-directional:\nbidirectional:\ntrue:", loc="left", fontsize=8.5, family="monospace")
+        self.split_note = self.ax_bwd.xaxis.label  # three lines under the letters: each tagger's spaces, and the truth
+        super().__init__({"position": position, "sentence": sentence}, live,
+                         title="Forward and backward states, and where each tagger puts the word boundaries")
+
+    # controls ---------------------------------------------------------------------------------------------
+
+    def _letters(self, sentence: str) -> int:
+        return min(len("".join(sequences.letters_of(sentence))), self.MAX_LETTERS)
+
+    def _fit_slider(self, change) -> None:
+        slider = self.controls["position"]
+        last = self._letters(change["new"]) - 1
+        if slider.value > last:
+            slider.value = last
+        slider.max = last
+
+    def _add_typed(self, change) -> None:
+        words = sequences.letters_of(change["new"])
+        if not words:
+            return
+        text = " ".join(words)
+        if text not in self.sentences:
+            self.sentences.append(text)
+            self.controls["sentence"].options = list(self.sentences)
+        self.controls["sentence"].value = text
+
+    def control_box(self) -> widgets.Widget:
+        return widgets.VBox([widgets.HBox([self.controls["sentence"], self.typed]), self.controls["position"]])
+
+    # computing --------------------------------------------------------------------------------------------
+
+    def _batch(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        texts = ["".join(sequences.letters_of(s))[: self.MAX_LETTERS] for s in self.sentences]
+        ids, lengths = data.encode_texts(texts, sequences.LETTERS)
+        return texts, ids, lengths
+
+    def _compute(self, sentence: str) -> dict:
+        if sentence in self._cache:
+            return self._cache[sentence]
+        texts, ids, lengths = self._batch()
+        row = self.sentences.index(sentence)
+        words = sequences.letters_of(sentence)
+        text, starts = sequences.squash(words)
+        length = int(lengths[row])
+        with torch.no_grad():
+            uni = torch.sigmoid(self.uni(torch.as_tensor(ids[row : row + 1, :length])))[0].numpy()
+        reference = sequences.tagger_states(self.bi, torch.as_tensor(ids), lengths)
+        result = {"text": texts[row], "starts": starts[:length], "uni": uni.astype(np.float64),
+                  "reference": reference[row, :length], "ids": ids, "lengths": lengths, "row": row}
+        self._cache[sentence] = result
+        return result
+
+    def _learner_states(self, result: dict) -> np.ndarray:
+        """The bidirectional states with the backward direction run through the learner's reverse_padded."""
+        x = sequences.embeddings(self.bi, result["ids"])
+        lengths = result["lengths"]
+        forward = sequences.run_direction(self.forward_gru, x)
+        reversed_x = call_learner(self.reverse_padded, x, lengths, shape=x.shape)
+        backward_reversed = sequences.run_direction(self.backward_gru, reversed_x)
+        backward = call_learner(self.reverse_padded, backward_reversed, lengths, shape=backward_reversed.shape)
+        row, length = result["row"], int(lengths[result["row"]])
+        return np.concatenate([forward[row, :length], backward[row, :length]], axis=1)
+
+    # drawing ----------------------------------------------------------------------------------------------
+
+    def draw(self, position, sentence) -> None:
+        result = self._compute(sentence)
+        text, uni = result["text"], result["uni"]
+        T = len(text)
+        t = min(position, T - 1)
+        self._draw_common(result, t)
+        if "learner" not in result:
+            states = self._learner_states(result)
+            result["learner"] = states, self.bi.readout(states), np.allclose(states, result["reference"], atol=1e-8)
+        states, bi, right = result["learner"]
+        if self._shown != (sentence, "learner"):
+            H = self.bi.hidden_size
+            self.bi_line.set_data(np.arange(T), bi)
+            self.fwd_image.set_data(states[:, : self.UNITS].T)
+            self.bwd_image.set_data(states[:, H : H + self.UNITS].T)
+            for image in (self.fwd_image, self.bwd_image):
+                image.set_extent((-0.5, T - 0.5, self.UNITS - 0.5, -0.5))
+            self.split_note.set_text(f"one-directional: {_split(text, uni)}\nbidirectional:   {_split(text, bi)}\n"
+                                     f"true:            {_split(text, result['starts'])}")
+            self._shown = (sentence, "learner")
+        self.ax_prob.set_title(
+            f"at '{text[t]}' (position {t}): one-directional {uni[t]:.2f}, bidirectional {bi[t]:.2f}"
+            + ("" if right else "   -- your reverse_padded does not give torch's backward states"),
+            fontsize=9.5, color="black" if right else "#b03a2e")
+
+    def _draw_common(self, result: dict, t: int) -> None:
+        text, uni, starts = result["text"], result["uni"], result["starts"]
+        T = len(text)
+        if self._ticks != text:
+            steps = np.arange(T)
+            self.uni_line.set_data(steps, uni)
+            self.truth_ticks.set_segments([[(s, -0.2), (s, -0.06)] for s in np.flatnonzero(starts)])
+            self.ax_bwd.set_xticks(steps, list(text), fontsize=8)
+            self.ax_prob.set_xlim(-0.5, T - 0.5)
+            self._ticks = text
+        for cursor in self.cursors:
+            cursor.set_xdata([t, t])
+        self.fwd_note.set_text(f"forward state at {t} has read '{text[: t + 1]}'")
+        self.bwd_note.set_text(f"backward state at {t} has read '{text[t:][::-1]}' (from the end)")
+
+    def not_ready(self, message: str) -> None:
+        result = self._compute(self.controls["sentence"].value)
+        text = result["text"]
+        t = min(self.controls["position"].value, len(text) - 1)
+        self._draw_common(result, t)
+        self._shown = None
+        self.bi_line.set_data([], [])
+        blank = np.zeros((self.UNITS, len(text)))
+        for image in (self.fwd_image, self.bwd_image):
+            image.set_data(blank)
+            image.set_extent((-0.5, len(text) - 0.5, self.UNITS - 0.5, -0.5))
+        self.ax_prob.set_title(f"at '{text[t]}': one-directional {result['uni'][t]:.2f}; the bidirectional "
+                               "tagger waits for your reverse_padded", fontsize=9.5, color="#777777")
+        self.split_note.set_text(f"one-directional: {_split(text, result['uni'])}\n"
+                                 f"true:            {_split(text, result['starts'])}")
+
+
+def _split(text: str, starts) -> str:
+    """The letters with a space before every position (after the first) where `starts` is above 0.5."""
+    return "".join((" " if i and starts[i] > 0.5 else "") + ch for i, ch in enumerate(text))
