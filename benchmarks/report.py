@@ -27,7 +27,9 @@ sys.path.insert(0, str(HERE))
 from adding_problem import table_rows as adding_problem_rows  # noqa: E402
 from grading_speed import LESSON as GRADED_LESSON  # noqa: E402
 from grading_speed import compare  # noqa: E402
+from language_model import table_rows as language_model_rows  # noqa: E402
 from lesson_timings import percentile, run_all_seconds, slider_times  # noqa: E402
+from sequence_tasks import table_rows as sequence_task_rows  # noqa: E402
 
 from autograder.course import ROOT, lessons  # noqa: E402
 
@@ -69,6 +71,8 @@ def table(args) -> list[str]:
                          f"<= 100 ms median |")
         print("\n".join(lines[-1:]), flush=True)
     lines.extend(adding_problem_rows(args.seeds))
+    lines.extend(sequence_task_rows())
+    lines.extend(language_model_rows())
     grading = compare(args.class_size, os.cpu_count() or 1)
     lines.append(f"| grading a class of {grading['size']} ({grading['workers']} workers) vs serial plain nbgrader | "
                  f"{grading['ours_seconds']:.0f} s vs {grading['plain_seconds']:.0f} s = {grading['speedup']:.2f}x, "

@@ -48,10 +48,12 @@ if not IN_CI and (sync_playwright is None or not os.access(CHROMIUM, os.X_OK)):
     pytest.skip("needs chromium (apt-get install chromium; ./course test installs it) and playwright",
                 allow_module_level=True)
 
-# JupyterLab's user settings for the test server: no news or update toasts, every cell in the DOM, no autosave.
+# JupyterLab's user settings for the test server: no news or update toasts, every cell in the DOM, no autosave, and
+# the notebook's kernel started without asking.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                   "autoStartDefaultKernel": True},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
@@ -171,7 +173,15 @@ def open_notebook(page, lab: Lab, lesson: str, kind: str):
     page.goto(f"{lab.url}/lab/workspaces/{uuid.uuid4().hex[:8]}/tree/{kind}/{lesson}/{lesson}.ipynb?token={lab.token}")
     notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
     expect(notebook.locator(".jp-Cell").first).to_be_visible()
-    expect(page.locator(".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    idle = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"
+    # On a busy machine JupyterLab sometimes asks which kernel to use although the notebook names one: accept
+    # its suggestion (the notebook's own python3) instead of leaving the dialog over the menus.
+    page.wait_for_function(f"""() => document.querySelector("{idle}") ||
+                                     document.querySelector('.jp-Dialog .jp-Dialog-header')""", timeout=TIMEOUT_MS)
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count():
+        dialog.locator(".jp-mod-accept").click()
+    expect(page.locator(idle)).to_have_count(1)
     return notebook
 
 
