@@ -163,14 +163,16 @@ def page(browser, lab, request):
     lab.shutdown_kernels()
 
 
-def explorer_count(lesson: str, kind: str) -> int:
+def explorer_cells(lesson: str, kind: str) -> list[int]:
+    """Positions of a lesson's explorer cells (grade_id explorer_...): JupyterLab draws one .jp-Cell per cell, in order."""
     notebook = nbformat.read(ROOT / kind / lesson / f"{lesson}.ipynb", as_version=4)
-    return sum("explorer" in str(cell.metadata.get("nbgrader", {}).get("grade_id", "")) for cell in notebook.cells)
+    return [index for index, cell in enumerate(notebook.cells)
+            if str(cell.metadata.get("nbgrader", {}).get("grade_id", "")).startswith("explorer_")]
 
 
-def open_notebook(page, lab: Lab, lesson: str, kind: str):
+def open_notebook(page, lab: Lab, path: str):
     # A fresh workspace per page, so nothing opened by an earlier test comes back.
-    page.goto(f"{lab.url}/lab/workspaces/{uuid.uuid4().hex[:8]}/tree/{kind}/{lesson}/{lesson}.ipynb?token={lab.token}")
+    page.goto(f"{lab.url}/lab/workspaces/{uuid.uuid4().hex[:8]}/tree/{path}?token={lab.token}")
     notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
     expect(notebook.locator(".jp-Cell").first).to_be_visible()
     idle = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"
@@ -238,9 +240,22 @@ def run_cell_by_cell(page, notebook) -> None:
         page.keyboard.press("Escape")
 
 
-def explorers(notebook):
-    """The output areas holding an explorer (controls + the Image widget it draws into)."""
-    return notebook.locator(".jp-Cell-outputArea .jp-OutputArea-output:has(img.widget-image)")
+def explorer_output(notebook, cell_index: int):
+    """The output area of the cell at `cell_index`, once it holds an explorer (controls + the Image it draws into)."""
+    output = notebook.locator(".jp-Cell").nth(cell_index).locator(".jp-OutputArea-output:has(img.widget-image)")
+    expect(output).to_have_count(1)
+    return output
+
+
+def move_every_slider(page, widget) -> None:
+    """Drag each slider with the mouse, then move it with the arrow keys; the picture must change every time."""
+    image = widget.locator("img.widget-image")
+    handles = widget.locator(".widget-slider .noUi-handle")
+    assert handles.count() > 0, "the explorer has no slider"
+    for index in range(handles.count()):
+        handle = handles.nth(index)
+        expect_redraw_after(page, image, lambda handle=handle: drag(page, handle))
+        expect_redraw_after(page, image, lambda handle=handle: press_arrows(page, handle))
 
 
 def expect_redraw_after(page, image, action) -> None:
@@ -289,47 +304,57 @@ def screenshot(widget, name: str) -> None:
     widget.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+def error_outputs(notebook):
+    return notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+
+
 @pytest.mark.parametrize("lesson", lessons())
 def test_source_lesson_runs_without_errors_and_its_sliders_redraw(page, lab, lesson):
-    notebook = open_notebook(page, lab, lesson, "source")
+    notebook = open_notebook(page, lab, f"source/{lesson}/{lesson}.ipynb")
     run_all(page)
-    errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    errors = error_outputs(notebook)
     assert errors.count() == 0, "error output: " + "\n---\n".join(errors.all_inner_texts())[:3000]
-    widgets = explorers(notebook)
-    expect(widgets).to_have_count(explorer_count(lesson, "source"))
-    for number in range(widgets.count()):
-        widget = widgets.nth(number)
-        image = widget.locator("img.widget-image")
-        handles = widget.locator(".widget-slider .noUi-handle")
-        assert handles.count() > 0, f"explorer {number + 1} has no slider"
-        for index in range(handles.count()):  # every slider, by mouse and by keyboard
-            handle = handles.nth(index)
-            expect_redraw_after(page, image, lambda handle=handle: drag(page, handle))
-            expect_redraw_after(page, image, lambda handle=handle: press_arrows(page, handle))
-        screenshot(widget, f"{lesson}_source_explorer{number + 1}")
+    for number, cell_index in enumerate(explorer_cells(lesson, "source"), start=1):
+        widget = explorer_output(notebook, cell_index)
+        move_every_slider(page, widget)
+        screenshot(widget, f"{lesson}_source_explorer{number}")
     assert errors.count() == 0, "error output after moving sliders: " + "\n".join(errors.all_inner_texts())[:3000]
 
 
 @pytest.mark.parametrize("lesson", lessons())
 def test_release_lesson_shows_implement_messages(page, lab, lesson):
-    notebook = open_notebook(page, lab, lesson, "release")
+    notebook = open_notebook(page, lab, f"release/{lesson}/{lesson}.ipynb")
     run_cell_by_cell(page, notebook)
-    widgets = explorers(notebook)
-    expect(widgets).to_have_count(explorer_count(lesson, "release"))
-    for number in range(widgets.count()):
-        widget = widgets.nth(number)
+    for number, cell_index in enumerate(explorer_cells(lesson, "release"), start=1):
+        widget = explorer_output(notebook, cell_index)
         expect(widget).to_contain_text(re.compile(r"Implement \w+ in the exercise above"))
-        screenshot(widget, f"{lesson}_release_explorer{number + 1}")
-    explorer_cells = notebook.locator(".jp-CodeCell:has(img.widget-image)")
-    assert explorer_cells.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+        screenshot(widget, f"{lesson}_release_explorer{number}")
+    explorer_cells_shown = notebook.locator(".jp-CodeCell:has(img.widget-image)")
+    assert explorer_cells_shown.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
     # The exercises' test cells do fail: the learner has not written anything yet.
-    assert notebook.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() > 0
+    assert error_outputs(notebook).count() > 0
+
+
+def test_architecture_explorer_page_runs_and_redraws(page, lab):
+    """notebooks/architecture_explorer.ipynb: no error output; the slider, the checkbox and the dropdown redraw."""
+    notebook = open_notebook(page, lab, "notebooks/architecture_explorer.ipynb")
+    run_all(page)
+    assert error_outputs(notebook).count() == 0, "\n".join(error_outputs(notebook).all_inner_texts())[:3000]
+    widget = notebook.locator(".jp-OutputArea-output:has(img.widget-image)").first
+    move_every_slider(page, widget)
+    image = widget.locator("img.widget-image")
+    expect_redraw_after(page, image, lambda: widget.locator(".widget-checkbox input").first.click())
+    dropdown = widget.locator(".widget-dropdown select").first
+    choices = dropdown.locator("option").all_inner_texts()
+    expect_redraw_after(page, image, lambda: dropdown.select_option(label=choices[-1]))
+    screenshot(widget, "architecture_explorer")
+    assert error_outputs(notebook).count() == 0
 
 
 def test_validate_button_reports_failing_tests(page, lab):
     """nbgrader's Validate button (it runs the whole notebook on the server) on an untouched release notebook."""
     lesson = lessons()[0]
-    open_notebook(page, lab, lesson, "release")
+    open_notebook(page, lab, f"release/{lesson}/{lesson}.ipynb")
     page.locator(".jp-NotebookPanel:visible .validate-button").click()
     message = page.locator(".jp-Dialog #validation-message")
     expect(message).to_have_class(re.compile("validation-failed"), timeout=TIMEOUT_MS)

@@ -5,8 +5,6 @@ and notebooks/architecture_explorer.ipynb holds it for every lesson.
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as widgets
 
 from utils import plots
@@ -55,25 +53,6 @@ def parameter_count(cell: str, input_size: int, hidden_size: int, layers: int, b
     return total
 
 
-class _PngInHtml:
-    """Where LiveFigure puts its PNG: shown as an <img> inside an HTML widget rather than an Image widget, so the
-    browser tests, which treat every Image widget as an explorer of a learner's function, leave this drawing alone."""
-
-    def __init__(self):
-        self.widget = widgets.HTML(layout=widgets.Layout(max_width="100%"))
-        self._png = b""
-
-    @property
-    def value(self) -> bytes:
-        return self._png
-
-    @value.setter
-    def value(self, png: bytes) -> None:
-        self._png = png
-        self.widget.value = (f'<img alt="architecture" style="max-width:100%" '
-                             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
-
-
 class ArchitectureExplorer(Explorer):
     """Dropdown: the wiring; checkbox: bidirectional; slider: stacked layers. Draws the unrolled network, the task
     it suits, whether bidirectional is possible, and the parameter count of a GRU with D = 16, H = 64."""
@@ -90,18 +69,12 @@ class ArchitectureExplorer(Explorer):
                                         style={"description_width": "initial"}, continuous_update=True),
         }
         live = LiveFigure(10.5, 5.0)
-        live.image = _PngInHtml()
         live.figure.set_layout_engine("none")
         self.ax = live.figure.add_axes((0.0, 0.2, 1.0, 0.72))
         self.ax.axis("off")
         self.caption = live.figure.text(0.02, 0.19, "", ha="left", va="top", fontsize=8.5)
         super().__init__(controls, live, title="Four wirings of one recurrent cell, bidirectional and stacked")
 
-    @property
-    def widget(self) -> widgets.Widget:
-        if self.live.renders == 0:
-            self.update()
-        return widgets.VBox([self.title, self.control_box(), self.status, self.live.image.widget])
 
     def _chain(self, x0: float, steps: int, layers: int, backward: bool, label: str, color: str,
                inputs, outputs, output_label: str = "y"):
