@@ -11,6 +11,14 @@ Modules:
     pretrained the small adding-problem models the course trained itself (`python -m utils.pretrained` retrains)
     data       small generated sequences, the adding problem
     env        the one-line environment check
+    sequences  lesson 06: padding/masking/packing references, surname and word-boundary tasks, models, training
+    pretrained_labeling  lesson 06's committed classifiers and taggers (`python -m utils.pretrained_labeling`)
+    labeling_explorers   lesson 06's forward/backward-states explorer
+    architectures        the architecture explorer (four wirings, bidirectional, stacked), lesson 06 and notebooks/
+    language             lesson 07: the python-docs corpus and vocabulary, baselines, the course's character and
+                         surname models, exposure bias, unit features, and its test-cell checks
+    pretrained_language  lesson 07's committed models (`python -m utils.pretrained_language` retrains)
+    language_explorers   lesson 07's generation player and hidden-unit explorer
 
 No module here contains a numpy solution of a graded exercise: answers live only in source/.
 """
