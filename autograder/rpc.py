@@ -52,8 +52,9 @@ def encode(value, handles=None, reference=None):
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):
         return {"t": "tensor", "grad": bool(value.requires_grad), **_array(value.detach().cpu().numpy())}
-    if isinstance(value, (list, tuple)):
-        return {"t": type(value).__name__, "items": [encode(item, handles, reference) for item in value]}
+    if isinstance(value, (list, tuple)):  # subclasses (a namedtuple such as load_state_dict's result) as plain ones
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {"t": kind, "items": [encode(item, handles, reference) for item in value]}
     if isinstance(value, dict):
         return {"t": "dict", "items": [[encode(k, handles, reference), encode(v, handles, reference)]
                                        for k, v in value.items()]}

@@ -29,6 +29,7 @@ from grading_speed import LESSON as GRADED_LESSON  # noqa: E402
 from grading_speed import compare  # noqa: E402
 from language_model import table_rows as language_model_rows  # noqa: E402
 from lesson_timings import percentile, run_all_seconds, slider_times  # noqa: E402
+from seq2seq import table_rows as seq2seq_rows  # noqa: E402
 from sequence_tasks import table_rows as sequence_task_rows  # noqa: E402
 
 from autograder.course import ROOT, lessons  # noqa: E402
@@ -73,6 +74,7 @@ def table(args) -> list[str]:
     lines.extend(adding_problem_rows(args.seeds))
     lines.extend(sequence_task_rows())
     lines.extend(language_model_rows())
+    lines.extend(seq2seq_rows())
     grading = compare(args.class_size, os.cpu_count() or 1)
     lines.append(f"| grading a class of {grading['size']} ({grading['workers']} workers) vs serial plain nbgrader | "
                  f"{grading['ours_seconds']:.0f} s vs {grading['plain_seconds']:.0f} s = {grading['speedup']:.2f}x, "

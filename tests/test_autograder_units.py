@@ -183,6 +183,15 @@ def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
     assert not any(v.passed for v in bad.verdicts.values()), bad.verdicts
 
 
+def test_list_and_tuple_subclasses_cross_as_plain_ones():
+    """e.g. the named tuple that torch's load_state_dict returns, called from a test cell on a learner's model."""
+    from collections import namedtuple
+
+    Keys = namedtuple("Keys", "missing unexpected")
+    back = rpc.decode(json.loads(json.dumps(rpc.encode(Keys([], ["x"])))))
+    assert back == ([], ["x"]) and type(back) is tuple
+
+
 @pytest.mark.parametrize("name", rpc.BIT_GENERATORS)
 def test_numpy_generators_cross_as_their_state(name):
     rng = np.random.Generator(getattr(np.random, name)(7))

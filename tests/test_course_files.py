@@ -90,11 +90,18 @@ def test_utils_ships_no_solution():
                     assert line not in library, f"utils/ contains the solution line {line!r} of {grade_id}"
 
 
-def test_start_page_links_every_lesson_and_every_link_resolves():
-    start = ROOT / "notebooks" / "00_start_here.ipynb"
-    text = "\n".join(cell.source for cell in read(start).cells if cell.cell_type == "markdown")
-    links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
+def _notebook_links(path: Path) -> list[str]:
+    text = "\n".join(cell.source for cell in read(path).cells if cell.cell_type == "markdown")
+    return re.findall(r"\]\(([^)#]+\.ipynb)(?:#[^)]*)?\)", text)
+
+
+def test_start_page_links_every_lesson():
+    links = _notebook_links(ROOT / "notebooks" / "00_start_here.ipynb")
     for lesson in lessons():
         assert f"../release/{lesson}/{lesson}.ipynb" in links, f"the start page does not link {lesson}"
-    for link in links:
-        assert (start.parent / link).resolve().is_file(), f"broken link {link}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_link_between_notebooks_resolves(path):
+    for link in _notebook_links(path):
+        assert (path.parent / link).resolve().is_file(), f"broken link {link}"
