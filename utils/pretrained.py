@@ -37,11 +37,16 @@ def train_all() -> dict:
     return contents
 
 
+def load_checkpoint(path: Path, script: str) -> dict:
+    """A committed checkpoint (tensors and plain data only: weights_only), or how to recreate it if it is missing."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: recreate it with `python -m {script}`")
+    return torch.load(path, weights_only=True)
+
+
 @cache
 def _checkpoint() -> dict:
-    if not CHECKPOINT.exists():
-        raise FileNotFoundError(f"{CHECKPOINT} is missing: recreate it with `python -m utils.pretrained`")
-    return torch.load(CHECKPOINT, weights_only=True)
+    return load_checkpoint(CHECKPOINT, __name__)
 
 
 def load_adding_model(kind: str) -> training.SequenceRegressor:

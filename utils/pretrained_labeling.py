@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from utils import sequences
+from utils import pretrained, sequences
 
 CHECKPOINT = Path(__file__).resolve().parent / "trained" / "labeling.pt"
 SETTINGS = {"classifier": {"steps": 1500, "hidden_size": 64, "batch_size": 64, "lr": 3e-3, "seed": 0},
@@ -48,9 +48,7 @@ def train_all() -> dict:
 
 @cache
 def _checkpoint() -> dict:
-    if not CHECKPOINT.exists():
-        raise FileNotFoundError(f"{CHECKPOINT} is missing: recreate it with `python -m utils.pretrained_labeling`")
-    return torch.load(CHECKPOINT, weights_only=True)
+    return pretrained.load_checkpoint(CHECKPOINT, __name__)
 
 
 def retrain(output: Path = CHECKPOINT) -> dict:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from utils import data, language, training
+from utils import data, language, pretrained, training
 
 CHECKPOINT = Path(__file__).resolve().parent / "trained" / "language_models.pt"
 DOCS = {"hidden_size": 256, "embed_size": 32, "steps": 2400, "batch_size": 32, "seq_len": 128, "lr": 3e-3,
@@ -81,9 +81,7 @@ def load_docs_model_from(state: dict) -> language.LanguageModel:
 
 @cache
 def _checkpoint() -> dict:
-    if not CHECKPOINT.exists():
-        raise FileNotFoundError(f"{CHECKPOINT} is missing: recreate it with `python -m utils.pretrained_language`")
-    return torch.load(CHECKPOINT, weights_only=True)
+    return pretrained.load_checkpoint(CHECKPOINT, __name__)
 
 
 def docs_model() -> language.LanguageModel:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from utils import dates, seq2seq
+from utils import dates, pretrained, seq2seq
 
 FOLDER = Path(__file__).resolve().parent / "trained"
 CHECKPOINTS = {"dates": FOLDER / "seq2seq_dates.pt", "teacher_forcing": FOLDER / "seq2seq_teacher_forcing.pt"}
@@ -110,9 +110,7 @@ TRAINERS = {"dates": train_dates, "teacher_forcing": train_teacher_forcing}
 @cache
 def checkpoint(name: str) -> dict:
     path = CHECKPOINTS[name]
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: recreate it with `python -m utils.pretrained_seq2seq`")
-    return torch.load(path, weights_only=True)
+    return pretrained.load_checkpoint(path, __name__)
 
 
 def load_model(kind: str) -> seq2seq.Seq2Seq:
