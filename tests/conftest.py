@@ -40,15 +40,23 @@ def lesson01_solved() -> dict:
     return solved("01_rnn_cell")
 
 
-# `./course test` runs two pytest-xdist workers with --dist loadgroup. The grading tests each keep both cores busy
-# (two nbgrader runs or two grading workers at once), so they queue on one worker; the browser tests share one
-# JupyterLab per module on the other; every other test goes wherever a worker is free.
-XDIST_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "grading",
-                "test_grading_adversarial": "grading", "test_browser": "browser"}
+# `./course test` runs two pytest-xdist workers. The grading tests each keep both cores busy (two nbgrader runs or
+# two grading workers at once), so they run one after another on one worker; the browser tests share one
+# JupyterLab per module on the other; every other test goes to whichever worker is free. (xdist's own
+# `--dist loadgroup` marks have no effect with pytest 9, which no longer reads a test's id from `_nodeid`.)
+WORKER_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "grading",
+                 "test_grading_adversarial": "grading", "test_browser": "browser"}
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        group = XDIST_GROUPS.get(item.module.__name__.rpartition(".")[2])
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(tryfirst=True)  # before xdist's default scheduler
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseScheduling(LoadScopeScheduling):
+        """Each group is one unit of work, as a module is under --dist loadscope; every other test is a unit alone."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return WORKER_GROUPS.get(Path(nodeid.split("::")[0]).stem, nodeid)
+
+    return CourseScheduling(config, log)
+
