@@ -45,6 +45,9 @@ class BoundaryExplorer(Explorer):
         self.forward_gru, self.backward_gru = self.bi.directions()
         self.sentences = list(SENTENCES)
         self._cache: dict[str, dict] = {}
+        self._batch_key: tuple = ()
+        self._batch_results: dict = {}
+        self._learner_batch = None  # (batch key, forward states, backward states) from the learner's reverse_padded
         self._shown, self._ticks = None, None  # what the figure shows now: redraw only what a change touches
         sentence = widgets.Dropdown(options=self.sentences, value=self.sentences[0], description="sentence",
                                     layout=widgets.Layout(width="360px"))
@@ -117,30 +120,37 @@ class BoundaryExplorer(Explorer):
         return texts, ids, lengths
 
     def _compute(self, sentence: str) -> dict:
-        if sentence in self._cache:
-            return self._cache[sentence]
-        texts, ids, lengths = self._batch()
-        row = self.sentences.index(sentence)
-        words = sequences.letters_of(sentence)
-        text, starts = sequences.squash(words)
-        length = int(lengths[row])
-        with torch.no_grad():
-            uni = torch.sigmoid(self.uni(torch.as_tensor(ids[row : row + 1, :length])))[0].numpy()
-        reference = sequences.tagger_states(self.bi, torch.as_tensor(ids), lengths)
-        result = {"text": texts[row], "starts": starts[:length], "uni": uni.astype(np.float64),
-                  "reference": reference[row, :length], "ids": ids, "lengths": lengths, "row": row}
-        self._cache[sentence] = result
-        return result
+        """One sentence's letters, true starts and tagger outputs. Both taggers run on the whole list of sentences
+        at once, the first time any of them is shown (a new typed sentence makes a new batch)."""
+        if tuple(self.sentences) != self._batch_key:
+            texts, ids, lengths = self._batch()
+            with torch.no_grad():  # forward-only: the padding after a sentence cannot change its outputs
+                uni = torch.sigmoid(self.uni(torch.as_tensor(ids))).numpy().astype(np.float64)
+            reference = sequences.tagger_states(self.bi, torch.as_tensor(ids), lengths)
+            self._batch_key, self._cache = tuple(self.sentences), {}
+            self._batch_results = {"texts": texts, "ids": ids, "lengths": lengths, "uni": uni, "reference": reference}
+        if sentence not in self._cache:
+            batch = self._batch_results
+            row = self.sentences.index(sentence)
+            length = int(batch["lengths"][row])
+            _, starts = sequences.squash(sequences.letters_of(sentence))
+            self._cache[sentence] = {"text": batch["texts"][row], "starts": starts[:length], "row": row,
+                                     "uni": batch["uni"][row, :length], "reference": batch["reference"][row, :length]}
+        return self._cache[sentence]
 
-    def _learner_states(self, result: dict) -> np.ndarray:
-        """The bidirectional states with the backward direction run through the learner's reverse_padded."""
-        x = sequences.embeddings(self.bi, result["ids"])
-        lengths = result["lengths"]
-        forward = sequences.run_direction(self.forward_gru, x)
-        reversed_x = call_learner(self.reverse_padded, x, lengths, shape=x.shape)
-        backward_reversed = sequences.run_direction(self.backward_gru, reversed_x)
-        backward = call_learner(self.reverse_padded, backward_reversed, lengths, shape=backward_reversed.shape)
-        row, length = result["row"], int(lengths[result["row"]])
+    def _learner_states(self, row: int, length: int) -> np.ndarray:
+        """The bidirectional states with the backward direction run through the learner's reverse_padded (for the
+        whole batch once, as the learner's function is meant to be used; kept once it has worked)."""
+        if self._learner_batch is None:
+            batch = self._batch_results
+            x = sequences.embeddings(self.bi, batch["ids"])
+            forward = sequences.run_direction(self.forward_gru, x)
+            reversed_x = call_learner(self.reverse_padded, x, batch["lengths"], shape=x.shape)
+            backward_reversed = sequences.run_direction(self.backward_gru, reversed_x)
+            backward = call_learner(self.reverse_padded, backward_reversed, batch["lengths"],
+                                    shape=backward_reversed.shape)
+            self._learner_batch = (self._batch_key, forward, backward)
+        _, forward, backward = self._learner_batch
         return np.concatenate([forward[row, :length], backward[row, :length]], axis=1)
 
     # drawing ----------------------------------------------------------------------------------------------
@@ -151,8 +161,10 @@ class BoundaryExplorer(Explorer):
         T = len(text)
         t = min(position, T - 1)
         self._draw_common(result, t)
+        if self._learner_batch is not None and self._learner_batch[0] != self._batch_key:
+            self._learner_batch = None  # a typed sentence changed the batch
         if "learner" not in result:
-            states = self._learner_states(result)
+            states = self._learner_states(result["row"], len(text))
             result["learner"] = states, self.bi.readout(states), np.allclose(states, result["reference"], atol=1e-8)
         states, bi, right = result["learner"]
         if self._shown != (sentence, "learner"):
