@@ -48,7 +48,7 @@ WORKER_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "gradin
                  "test_grading_adversarial": "grading", "test_browser": "browser"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's default scheduler
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own; none without xdist
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
