@@ -12,3 +12,6 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 120
+# nbgrader gives up on the whole notebook when a cell's last output arrives more than iopub_timeout seconds after
+# the cell finished (4 s by default): on a machine busy grading a class that happens; wait longer instead.
+c.Execute.iopub_timeout = 30

@@ -162,7 +162,9 @@ def graded(root, tmp_path_factory):
     thread.start()
     try:
         submissions, folder_flags = find_submissions(LESSON, course / "submitted")
-        results = grade_all(LESSON, submissions, Options(workers=2, cell_timeout=10, submission_timeout=240),
+        # 30 s per cell: the infinite loops are still cut soon, and the setup cell (5 s idle: torch's import in a
+        # fresh sandboxed kernel) keeps its margin while the browser tests load the other core.
+        results = grade_all(LESSON, submissions, Options(workers=2, cell_timeout=30, submission_timeout=240),
                             root=course, progress=False)
         db_url = f"sqlite:///{course / 'gradebook.db'}"
         record(LESSON, results, db_url, root=course, extra_flags=folder_flags)
