@@ -79,8 +79,9 @@ def _serve_learner(shell, channel_in, channel_out, rpc) -> None:
             elif op == "call":
                 args, kwargs = arguments(request)
                 value = resolve(request["target"])(*args, **kwargs)
-                # arrays go back as they are now, so in-place changes show on the grader's side too
-                answer = {"ok": rpc.encode(value, handles), "args_after": [rpc.encode(a, handles) for a in args]}
+                # arguments go back as they are now, so in-place changes show on the grader's side too
+                answer = {"ok": rpc.encode(value, handles), "args_after": [rpc.encode(a, handles) for a in args],
+                          "kwargs_after": {k: rpc.encode(v, handles) for k, v in kwargs.items()}}
             elif op == "getattr":
                 answer = {"ok": rpc.encode(getattr(handles[int(request["handle"])], request["name"]), handles)}
             else:

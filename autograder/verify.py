@@ -273,6 +273,9 @@ def _call(learner: Learner, target, args, kwargs):
     answer = learner.request({"op": "call", "target": target, "args": encoded, "kwargs": encoded_kwargs})
     for original, after in zip(args, answer.get("args_after", []), strict=False):
         _write_back(original, _decode(learner, after))
+    for name, after in answer.get("kwargs_after", {}).items():
+        if name in kwargs:
+            _write_back(kwargs[name], _decode(learner, after))
     return _decode(learner, answer["ok"])
 
 

@@ -158,7 +158,8 @@ def _trusted_runs(tmp_path, source, other):
 
 def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
     """Learner objects stay in the sandbox (calls and attribute reads cross as handles, and they can be passed
-    back to the learner's functions); arrays a learner writes into come back changed, as they would in a kernel."""
+    back to the learner's functions); arrays a learner writes into (passed by position or by keyword) come back
+    changed, as they would in a kernel."""
     from autograder.notebooks import notebook_from_cells
 
     solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
@@ -170,7 +171,8 @@ def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
     tests = {"test_make_counter": "c = make_counter(3)\nassert c.add(2) == 5 and c.value == 5\n"
                                   "assert add_twice(c, 1) == 7 and c.value == 7 and add_twice([c][0], 0) == 7\n",
              "test_double_in_place": "x = np.ones(3)\ndouble_in_place(x)\nassert (x == 2).all(), x\n"
-                                     "d = {'a': np.ones(2)}\ndouble_in_place(d['a'])\nassert (d['a'] == 2).all()\n",
+                                     "d = {'a': np.ones(2)}\ndouble_in_place(d['a'])\nassert (d['a'] == 2).all()\n"
+                                     "y = np.ones(2)\ndouble_in_place(a=y)\nassert (y == 2).all(), 'by keyword'\n",
              "test_double_all": "d = {'a': np.ones(2), 'b': [np.ones(1)]}\ndouble_all(d)\n"
                                 "assert (d['a'] == 2).all() and (d['b'][0] == 2).all(), d\n"}
     source = notebook_from_cells("import numpy as np", {"make_counter": solution}, tests)
@@ -213,11 +215,12 @@ def test_malformed_generator_states_are_refused(state):
 
 def test_trusted_run_passes_a_generator_and_advances_it_like_a_kernel(tmp_path):
     """A learner's function drawing from a passed `rng` gets an equal generator; the grader's own advances as the
-    learner's did, so two calls with one rng differ and the same seed gives the same draws."""
+    learner's did (passed by position or by keyword), so two calls with one rng differ and the same seed gives the
+    same draws."""
     from autograder.notebooks import notebook_from_cells
 
     solution = "def draw(n, rng):\n    return rng.normal(size=n)\n"
-    tests = {"test_draw": ("rng = np.random.default_rng(3)\nfirst, second = draw(2, rng), draw(2, rng)\n"
+    tests = {"test_draw": ("rng = np.random.default_rng(3)\nfirst, second = draw(2, rng), draw(2, rng=rng)\n"
                            "expected = np.random.default_rng(3).normal(size=5)\n"
                            "assert (first == expected[:2]).all() and (second == expected[2:4]).all()\n"
                            "assert rng.normal() == expected[4]\n")}
