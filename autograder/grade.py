@@ -153,10 +153,10 @@ def _in_kernel(lesson: str, student: str, course: Path, scratch: Path, options: 
     config.Execute.timeout = options.cell_timeout
     config.Execute.interrupt_on_timeout = True
     config.Execute.iopub_timeout = 30  # as in nbgrader_config.py: late output on a busy machine is not a failure
+    config.KernelManager.transport = "ipc"  # unix sockets of this submission's own: no TCP port to race for
+    config.KernelManager.ip = str(sockets / "kernel")
     if options.use_sandbox:
         config.Execute.kernel_name = sandbox.KERNEL_NAME
-        config.KernelManager.transport = "ipc"
-        config.KernelManager.ip = str(sockets / "kernel")
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = lesson, student
     app = Autograde(coursedir=coursedir, config=config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -23,7 +24,11 @@ def autograde(lesson: str, submissions: dict[str, Path], workdir: Path, root: Pa
         target = course / "submitted" / student / lesson
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy2(notebook, target / f"{lesson}.ipynb")
-    run_nbgrader(["autograde", lesson, "--create", "--force"], course, timeout=timeout)
+    # The kernels listen on unix sockets in a folder of this run's own: nbgrader runs side by side (or next to a
+    # Jupyter server) never race for one TCP port ("Address already in use", seen when two graded at once).
+    with tempfile.TemporaryDirectory(prefix="nbgrader-ipc-") as sockets:  # short: socket paths max out at 107 bytes
+        run_nbgrader(["autograde", lesson, "--create", "--force", "--KernelManager.transport=ipc",
+                      f"--KernelManager.ip={sockets}/kernel"], course, timeout=timeout)
     return scores(course, lesson, list(submissions))
 
 
