@@ -9,6 +9,7 @@ import pytest
 import torch
 from conftest import ROOT, solved
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from utils import architectures, data, labeling_explorers, pretrained_labeling, sequences
 
@@ -142,10 +143,11 @@ def test_bidirectional_generation_is_drawn_as_impossible():
     assert any("impossible" in text.get_text() for text in explorer.ax.texts)
 
 
-def test_architecture_notebook_runs_top_to_bottom():
+def test_architecture_notebook_runs_top_to_bottom(tmp_path):
     path = ROOT / "notebooks" / "architecture_explorer.ipynb"
     notebook = nbformat.read(str(path), as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
+    sockets = Config({"KernelManager": {"transport": "ipc", "ip": str(tmp_path / "kernel")}})  # no TCP port race
+    NotebookClient(notebook, timeout=120, kernel_name="python3", config=sockets,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
