@@ -95,10 +95,18 @@ class Lab:
                     raise RuntimeError("JupyterLab did not start:\n" + self.log_path.read_text()[-3000:]) from None
                 time.sleep(0.3)
 
-    def request(self, path: str, method: str = "GET"):
+    def request(self, path: str, method: str = "GET", body: dict | None = None):
         request = urllib.request.Request(self.url + path, method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        return urllib.request.urlopen(request, timeout=30)
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": f"token {self.token}",
+                                                  "Content-Type": "application/json"})
+        return urllib.request.urlopen(request, timeout=60)
+
+    def start_kernel_for(self, path: str) -> None:
+        """A session with a Python 3 kernel for the notebook at `path`, made before the page opens it: JupyterLab
+        then joins it instead of choosing a kernel itself (under load it sometimes asked, and "No Kernel" won)."""
+        body = {"path": path, "name": Path(path).name, "type": "notebook", "kernel": {"name": "python3"}}
+        self.request("/api/sessions", method="POST", body=body).close()
 
     def get(self, path: str):
         with self.request(path) as response:
@@ -171,20 +179,37 @@ def explorer_cells(lesson: str, kind: str) -> list[int]:
 
 
 def open_notebook(page, lab: Lab, path: str):
+    lab.start_kernel_for(path)
     # A fresh workspace per page, so nothing opened by an earlier test comes back.
     page.goto(f"{lab.url}/lab/workspaces/{uuid.uuid4().hex[:8]}/tree/{path}?token={lab.token}")
     notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
     expect(notebook.locator(".jp-Cell").first).to_be_visible()
     idle = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"
-    # On a busy machine JupyterLab sometimes asks which kernel to use although the notebook names one: accept
-    # its suggestion (the notebook's own python3) instead of leaving the dialog over the menus.
     page.wait_for_function(f"""() => document.querySelector("{idle}") ||
                                      document.querySelector('.jp-Dialog .jp-Dialog-header')""", timeout=TIMEOUT_MS)
-    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-    if dialog.count():
-        dialog.locator(".jp-mod-accept").click()
+    ensure_python_kernel(page)
     expect(page.locator(idle)).to_have_count(1)
     return notebook
+
+
+def ensure_python_kernel(page) -> bool:
+    """Give the notebook its Python 3 kernel if JupyterLab asks which kernel to use, or shows "No Kernel"; True if
+    it had to. On a busy machine the Select Kernel dialog has come up (before JupyterLab knew the kernel specs, and
+    even after the kernel was idle) with "No Kernel" preselected: accepting it, or an Enter or Escape pressed for
+    the notebook, shut the kernel down. So the choice is made explicitly, by its label."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    name = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar .jp-KernelName")
+    if not dialog.count():
+        if "No Kernel" not in name.inner_text():
+            return False
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Change Kernel")).click()
+    python = dialog.locator("select option", has_text="Python 3")
+    expect(python.first).to_be_attached()  # the kernel specs have arrived
+    dialog.locator("select").select_option(value=python.first.get_attribute("value"))
+    dialog.locator(".jp-mod-accept").click()
+    expect(name).not_to_have_text(re.compile("No Kernel"))
+    return True
 
 
 NOTEBOOK_STATE_JS = """() => {
@@ -218,14 +243,17 @@ def wait_all_code_cells_ran(page, lab: Lab, stall_seconds: float = 150) -> None:
         now = time.monotonic()
         if done != done_before:
             done_before, changed_at = done, now
-        if state["dialog"]:
+        lost_kernel = state["kernel"] in (None, "unknown") or (state["dialog"] or "").startswith("Select Kernel")
+        if state["dialog"] and not lost_kernel:
             pytest.fail(f"a dialog stopped the run: {state['dialog']!r}\n{run_report(state, lab)}")
-        idle_since = (idle_since or now) if state["kernel"] == "idle" else None
+        idle_since = (idle_since or now) if state["kernel"] == "idle" or lost_kernel else None
         if idle_since is not None and now - idle_since > 10:
             if resumed:
                 pytest.fail(f"the kernel stays idle with cells not run, twice\n{run_report(state, lab)}")
             first = next(index for index, prompt in enumerate(prompts) if prompt != "done")
             print(f"resuming a dropped run at code cell {first}: {run_report(state, lab)}")
+            if ensure_python_kernel(page):  # a new kernel: run from the top again
+                first = 0
             run_from(page, first)
             resumed, idle_since, changed_at = True, None, now
         if now - changed_at > stall_seconds:
@@ -257,6 +285,7 @@ def run_all(page, lab: Lab) -> None:
     lost (the cells keep `[ ]`, the kernel idles): then it is chosen again."""
     first_prompt = page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt").first
     for attempt in range(3):
+        ensure_python_kernel(page)
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
         try:
@@ -268,15 +297,18 @@ def run_all(page, lab: Lab) -> None:
     wait_all_code_cells_ran(page, lab)
 
 
-def run_cell_by_cell(page, notebook) -> None:
+def run_cell_by_cell(page, notebook, attempts: int = 2) -> None:
     """Shift+Enter through the notebook as a learner does, waiting for each cell: a failing cell does not stop the rest
-    (Run All stops at the first error, and a release notebook's exercises raise NotImplementedError)."""
+    (Run All stops at the first error, and a release notebook's exercises raise NotImplementedError). If the kernel
+    is lost on the way (see ensure_python_kernel), it starts again from the top with the new one."""
     cells = notebook.locator(".jp-Cell")
     count = cells.count()
     cells.first.locator(".jp-InputPrompt").first.click()
     page.keyboard.press("Escape")
     for index in range(count):
         cell = cells.nth(index)
+        if attempts > 1 and ensure_python_kernel(page):
+            return run_cell_by_cell(page, notebook, attempts - 1)
         page.keyboard.press("Control+Enter" if index == count - 1 else "Shift+Enter")
         if "jp-CodeCell" in (cell.get_attribute("class") or ""):
             prompt = cell.locator(".jp-InputPrompt")
