@@ -202,6 +202,11 @@ def ensure_python_kernel(page) -> bool:
     if not dialog.count():
         if "No Kernel" not in name.inner_text():
             return False
+        try:  # the label also says "No Kernel" for a moment while the page joins the kernel's session
+            expect(name).not_to_have_text(re.compile("No Kernel"), timeout=5_000)
+            return False
+        except AssertionError:
+            pass
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Change Kernel")).click()
     python = dialog.locator("select option", has_text="Python 3")
@@ -232,7 +237,8 @@ def wait_all_code_cells_ran(page, lab: Lab, stall_seconds: float = 150) -> None:
     Progress, not a total time, is what is waited for: on a loaded machine a lesson may take minutes, but it must
     not stand still for `stall_seconds`. A run the kernel dropped (the kernel idle, cells left without a count: seen
     under load, the execute requests lost between JupyterLab and a busy kernel) is resumed once from the first cell
-    that has no count; a dialog (a dead kernel) or a stall fails with what the page and the server showed."""
+    that has no count, and a lost kernel is chosen again and the run started over (see ensure_python_kernel); any
+    other dialog, or a stall, fails with what the page and the server showed."""
     done_before, changed_at, idle_since, resumed = -1, time.monotonic(), None, False
     while True:
         state = page.evaluate(NOTEBOOK_STATE_JS)
