@@ -9,6 +9,24 @@ Commands
     export                           grades as CSV
     check NOTEBOOK                   a self-learner's full grading of one notebook, with hints
 
+Modules
+    __main__     the command line: one function per command (COMMANDS)
+    course       where everything lives: every path of a course folder, the gradebook URL, running nbgrader
+    notebooks    lesson notebooks by grade_id (nbgrader's own cell predicates), test cells and their hidden parts
+    options      the instructor's grading options and the grader's named time limits
+    template     the template course each submission's nbgrader run starts from (no hidden tests in it)
+    scan         the code scan: learner code the instructor may want to look at (changes no score)
+    in_kernel    nbgrader's own autograde of one submission, its kernel in the sandbox (sandbox, kernel)
+    verify       the trusted run: the test cells in the grader's process (runner, rpc: the learner's side)
+    zygotes      the per-process cache of warm learner sandboxes (verify.Zygote)
+    reconcile    the verdict rule: trusted verdicts against in-kernel ones (below)
+    feedback     the feedback notebook a student gets back
+    result       what grading one submission gives
+    submission   grading one submission: the steps above in order
+    pool         the worker pool grading a class, one submission per worker at a time
+    gradebook    scores read from nbgrader's gradebook; a graded class recorded into it, autograded/ and flags/
+    collect, export, release, check   the other commands' work
+
 Why verdicts cannot be forged
     In plain nbgrader the learner's code and the tests share one interpreter, so anything the tests rely on
     (numpy, the check helpers, the cells that follow, the files on disk) is the learner's to change. Here a
@@ -18,10 +36,11 @@ Why verdicts cannot be forged
       hidden tests included, run in the grader's process, where each graded function is a stand-in that sends
       the grader's inputs across and brings the result back as plain data (rpc.py: arrays, numbers, strings and
       containers; never pickles). Comparisons use the grader's untouched numpy, utils and torch references.
-    - grade.py: nbgrader's own autograde also runs the notebook, with its kernel in the sandbox (sandbox.py,
-      kernel.py), for the learner's outputs in the feedback. Each test cell scores the grader's verdict; an
-      in-kernel verdict that disagrees is overruled and flagged (a pass there that fails here is suspected
-      tampering; a failure there that passes here, e.g. stderr output, keeps its points).
+    - in_kernel.py: nbgrader's own autograde also runs the notebook, with its kernel in the sandbox (sandbox.py,
+      kernel.py), for the learner's outputs in the feedback.
+    - reconcile.py: each test cell scores the grader's verdict; an in-kernel verdict that disagrees is overruled
+      and flagged (a pass there that fails here is suspected tampering; a failure there that passes here, e.g.
+      stderr output, keeps its points).
 
 The sandbox (bubblewrap)
     No network, no other processes, the machine read-only, an empty /tmp and home, none of the course folder

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from autograder import sandbox
 from autograder.course import lesson_notebook, lessons
-from autograder.grade import Options, close_zygotes, grade_one
 from autograder.notebooks import cells_by_id, read
+from autograder.options import CELL_SECONDS, Options
+from autograder.submission import grade_one
+from autograder.zygotes import close_zygotes
 
 
 def infer_lesson(path: Path) -> str:
@@ -25,7 +27,7 @@ def infer_lesson(path: Path) -> str:
     return best
 
 
-def check(path: Path, lesson: str | None = None, use_sandbox: bool = True, timeout: int = 60) -> int:
+def check(path: Path, lesson: str | None = None, use_sandbox: bool = True, timeout: int = CELL_SECONDS) -> int:
     """Print per-test scores and hints for one notebook; return the total score."""
     if not path.is_file():
         raise SystemExit(f"{path}: no such file")

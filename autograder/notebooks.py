@@ -1,12 +1,19 @@
-"""Read lesson notebooks by nbgrader grade_id, swap solution cells, and run cells in-process."""
+"""Lesson notebooks as the grader sees them: cells by nbgrader grade_id, test cells, and their hidden parts.
+
+Which cell is what comes from nbgrader's own predicates (nbgrader.utils.is_grade, is_solution); the grade_id
+is read here and nowhere else.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
+import re
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import is_grade, is_solution
+
+HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
+HIDDEN_PLACEHOLDER = "# (hidden tests ran here when your notebook was graded)\n"
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -14,7 +21,9 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 
 def grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    """The cell's nbgrader grade_id; None for a plain cell (or metadata that is not nbgrader's: a tampered one)."""
+    metadata = cell.get("metadata", {}).get("nbgrader")
+    return metadata.get("grade_id") if isinstance(metadata, dict) else None
 
 
 def cells_by_id(notebook) -> dict[str, nbformat.NotebookNode]:
@@ -22,67 +31,24 @@ def cells_by_id(notebook) -> dict[str, nbformat.NotebookNode]:
 
 
 def solution_ids(notebook) -> list[str]:
-    return [grade_id(c) for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return [grade_id(c) for c in notebook.cells if is_solution(c)]
 
 
-def grading_cells_of(notebook, function: str) -> list[str]:
-    """grade_ids of the graded test cells of `function` (test_<function> and test_<function>_...)."""
-    return [grade_id(c) for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
-            and (grade_id(c) == f"test_{function}" or grade_id(c).startswith(f"test_{function}_"))]
+def graded_cells(notebook) -> dict[str, nbformat.NotebookNode]:
+    """{grade_id: cell} of the graded test cells, in notebook order. Use on a lesson's source only: a learner's
+    copy of these cells is never trusted."""
+    return {grade_id(c): c for c in notebook.cells if is_grade(c)}
 
 
-def with_solutions(notebook, replacements: dict[str, str]):
-    """A copy of `notebook` whose solution cells named in `replacements` hold the given code."""
-    copy = nbformat.from_dict(notebook)
-    for cell in copy.cells:
-        if grade_id(cell) in replacements:
-            cell.source = replacements[grade_id(cell)]
-    return copy
+def max_scores(source) -> dict[str, float]:
+    """{grade_id: points} of a lesson's test cells."""
+    return {identifier: float(cell.metadata.nbgrader.points) for identifier, cell in graded_cells(source).items()}
 
 
-def run_cells(sources: list[str], namespace: dict | None = None) -> dict:
-    """exec each source in one namespace (like one kernel), stdout captured; exceptions propagate."""
-    namespace = {"__name__": "__lesson__"} if namespace is None else namespace
-    with contextlib.redirect_stdout(io.StringIO()):
-        for source in sources:
-            exec(compile(source, "<cell>", "exec"), namespace)
-    return namespace
+def without_hidden_tests(source: str) -> str:
+    """A test cell's source with each hidden-test region replaced by a one-line placeholder."""
+    return HIDDEN.sub(HIDDEN_PLACEHOLDER, source)
 
 
-def notebook_from_cells(setup: str, solutions: dict[str, str], tests: dict[str, str], points: int = 1):
-    """A minimal lesson notebook: a setup cell, solution cells and graded test cells, by grade_id."""
-    def cell(source, grade_id, **flags):
-        node = nbformat.v4.new_code_cell(source)
-        node.metadata["nbgrader"] = {"grade_id": grade_id, "schema_version": 3, "locked": not flags.get("solution"),
-                                     "solution": False, "grade": False, "task": False, **flags}
-        return node
-
-    cells = [cell(setup, "setup")]
-    cells += [cell(source, grade_id, solution=True) for grade_id, source in solutions.items()]
-    cells += [cell(source, grade_id, grade=True, points=points) for grade_id, source in tests.items()]
-    return nbformat.v4.new_notebook(cells=cells)
-
-
-def explorer_cells(notebook) -> dict[str, str]:
-    """{grade_id: source} of the cells that build a lesson's interactive explorers (grade_id 'explorer_...')."""
-    return {grade_id(c): c.source for c in notebook.cells if (grade_id(c) or "").startswith("explorer_")}
-
-
-def build_explorer(source: str, namespace: dict):
-    """The explorer an explorer cell displays: the value of its expression, evaluated in `namespace`."""
-    return eval(compile(source.strip(), "<explorer cell>", "eval"), namespace)
-
-
-def solved_namespace(notebook) -> dict:
-    """The namespace after the setup cell and every solution cell have run, as after Run All in a kernel.
-
-    A solution cell that raises NotImplementedError (an unanswered release cell) is skipped, as a kernel would.
-    """
-    cells = cells_by_id(notebook)
-    namespace = run_cells([cells["setup"].source])
-    for solution_id in solution_ids(notebook):
-        try:
-            run_cells([cells[solution_id].source], namespace)
-        except NotImplementedError:
-            pass
-    return namespace
+def has_hidden_tests(source: str) -> bool:
+    return HIDDEN.search(source) is not None

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from autograder.course import ROOT, lessons, make_course, run_nbgrader
+from autograder.course import ROOT, generate_assignment, lesson_folder, lessons, make_course
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
@@ -15,8 +15,8 @@ SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END H
 def generate(lesson: str, workdir: Path, root: Path = ROOT) -> Path:
     """Generate the student version of `lesson` in a scratch course under `workdir`; return its release folder."""
     course = make_course(workdir, [lesson], root)
-    run_nbgrader(["generate_assignment", lesson, "--force"], course)
-    return course / "release" / lesson
+    generate_assignment(lesson, course)
+    return lesson_folder(lesson, "release", course)
 
 
 def _differences(fresh: Path, committed: Path) -> list[str]:
@@ -54,7 +54,7 @@ def release(lesson_names: list[str] | None = None, check_only: bool = False, roo
     for lesson in lesson_names or lessons(root):
         with tempfile.TemporaryDirectory(prefix=f"release-{lesson}-") as scratch:
             fresh = generate(lesson, Path(scratch), root)
-            committed = root / "release" / lesson
+            committed = lesson_folder(lesson, "release", root)
             if check_only:
                 problems += _differences(fresh, committed)
                 problems += secrets_in(committed) if committed.is_dir() else []

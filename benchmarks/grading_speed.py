@@ -19,12 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "autograder"))
 
 from classroom import LESSON, synthetic_class  # noqa: E402
+from plain_nbgrader import autograde  # noqa: E402
 
 from autograder.course import make_course  # noqa: E402
-from autograder.grade import Options, grade_all  # noqa: E402
-from autograder.grading import autograde  # noqa: E402
+from autograder.options import Options  # noqa: E402
+from autograder.pool import grade_all  # noqa: E402
 
 
 def compare(size: int, workers: int) -> dict:

@@ -19,8 +19,11 @@ import numpy as np
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from notebook_tools import build_explorer, explorer_cells, solved_namespace  # noqa: E402
+
 from autograder.course import ROOT, lesson_notebook, lessons  # noqa: E402
-from autograder.notebooks import build_explorer, explorer_cells, read, solved_namespace  # noqa: E402
+from autograder.notebooks import read  # noqa: E402
 
 matplotlib.use("Agg")
 

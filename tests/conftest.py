@@ -8,8 +8,10 @@ ROOT = Path(__file__).resolve().parent.parent
 matplotlib.use("Agg")
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
+from notebook_tools import solved_namespace  # noqa: E402
+
 from autograder.course import lessons  # noqa: E402
-from autograder.notebooks import read, solved_namespace  # noqa: E402
+from autograder.notebooks import read  # noqa: E402
 
 _SOLVED: dict[tuple[str, str], dict] = {}
 

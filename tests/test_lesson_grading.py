@@ -13,11 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 from conftest import LESSONS, ROOT
+from notebook_tools import with_solutions
+from plain_nbgrader import autograde
 from test_lesson_variants import variants
 
-from autograder.grade import Options, close_zygotes, grade_one
-from autograder.grading import autograde
-from autograder.notebooks import read, solution_ids, with_solutions
+from autograder.notebooks import read, solution_ids
+from autograder.options import Options
+from autograder.submission import grade_one
+from autograder.zygotes import close_zygotes
 
 
 @pytest.fixture(scope="module", params=LESSONS)

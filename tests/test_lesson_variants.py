@@ -9,8 +9,9 @@ import importlib
 
 import pytest
 from conftest import LESSONS, ROOT, solved
+from notebook_tools import grading_cells_of, run_cells
 
-from autograder.notebooks import cells_by_id, grading_cells_of, read, run_cells, solution_ids
+from autograder.notebooks import cells_by_id, read, solution_ids
 
 
 def variants(lesson: str):

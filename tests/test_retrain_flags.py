@@ -8,8 +8,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from notebook_tools import run_cells
 
-from autograder.notebooks import read, run_cells
+from autograder.notebooks import read
 from utils import pretrained_labeling, pretrained_language, pretrained_seq2seq
 
 ROOT = Path(__file__).resolve().parent.parent

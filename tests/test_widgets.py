@@ -4,8 +4,9 @@ unfinished or broken exercise gives one line of status instead of a traceback.""
 import numpy as np
 import pytest
 from conftest import LESSONS, ROOT, solved
+from notebook_tools import build_explorer, explorer_cells
 
-from autograder.notebooks import build_explorer, explorer_cells, read
+from autograder.notebooks import read
 from utils import explorers
 
 EXPLORERS = [explorers.CellExplorer, explorers.SequencePlayer]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import nbformat
 from lesson01_variants import ALTERNATIVES, MUTANTS
+from notebook_tools import with_solutions
 
-from autograder.notebooks import cells_by_id, read, solution_ids, with_solutions
+from autograder.notebooks import cells_by_id, read, solution_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_rnn_cell"

@@ -17,11 +17,15 @@ import nbformat
 import pytest
 from classroom import LESSON, synthetic_class
 from conftest import solved
+from nbgrader.utils import is_solution
+from notebook_tools import run_cells
 
-from autograder.course import make_course
+from autograder.course import autograded_notebook, gradebook_url, lesson_notebook, make_course
 from autograder.export import export_csv
-from autograder.grade import Options, grade_all, record
-from autograder.notebooks import cells_by_id, read, run_cells, solution_ids
+from autograder.gradebook import record
+from autograder.notebooks import cells_by_id, graded_cells, read, solution_ids
+from autograder.options import Options
+from autograder.pool import grade_all
 from autograder.verify import defined_names
 
 
@@ -50,9 +54,9 @@ def test_serial_parallel_and_repeated_grading_agree(graded_class):
 
 
 def test_scores_match_the_test_cells_run_directly(graded_class, root):
-    source = read(root / "source" / LESSON / f"{LESSON}.ipynb")
+    source = read(lesson_notebook(LESSON, root=root))
     cells = cells_by_id(source)
-    tests = [g for g, c in cells.items() if c.metadata["nbgrader"].get("grade")]
+    tests = list(graded_cells(source))
     for student, path in graded_class["submissions"].items():
         result = graded_class["runs"]["parallel"][student]
         if path.stat().st_size == 0:
@@ -63,7 +67,7 @@ def test_scores_match_the_test_cells_run_directly(graded_class, root):
         for grade_id in solution_ids(source):
             for name in defined_names(cells[grade_id].source):
                 namespace.pop(name, None)
-        for solution in [c.source for c in submission.cells if c.metadata.get("nbgrader", {}).get("solution")]:
+        for solution in [c.source for c in submission.cells if is_solution(c)]:
             with contextlib.suppress(Exception):
                 run_cells([solution], namespace)
         for grade_id in tests:
@@ -109,12 +113,12 @@ def postgres_url():
 def test_postgresql_gradebook_gives_the_same_scores_as_sqlite(graded_class, postgres_url, tmp_path):
     results = graded_class["runs"]["parallel"]
     exports = {}
-    for name, url in {"sqlite": f"sqlite:///{tmp_path / 'gradebook.db'}", "postgresql": postgres_url}.items():
+    for name, url in {"sqlite": gradebook_url(tmp_path), "postgresql": postgres_url}.items():
         course = make_course(tmp_path / name, [LESSON])
         record(LESSON, results, url, root=course)
         export_csv(url, tmp_path / f"{name}.csv", root=course)
         exports[name] = sorted((tmp_path / f"{name}.csv").read_text().splitlines())
-        feedback_notebook = read(course / "autograded" / "student00" / LESSON / f"{LESSON}.ipynb")
+        feedback_notebook = read(autograded_notebook("student00", LESSON, course))
         nbformat.validate(feedback_notebook)
     assert exports["sqlite"] == exports["postgresql"]
     assert len(exports["sqlite"]) == len(results) + 1

@@ -8,11 +8,12 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from notebook_tools import notebook_from_cells, with_solutions
 
 from autograder import rpc
 from autograder.collect import collect, student_id
-from autograder.grade import HIDDEN, suspicious_code
-from autograder.notebooks import read
+from autograder.notebooks import HIDDEN, read
+from autograder.scan import suspicious_code
 from autograder.verify import defined_names, learner_cells
 
 
@@ -119,8 +120,6 @@ def test_self_check_grades_a_notebook_with_hidden_tests(root, tmp_path):
     import nbformat
     from lesson01_variants import MUTANTS
 
-    from autograder.notebooks import with_solutions
-
     notebook = with_solutions(read(root / "source" / "01_rnn_cell" / "01_rnn_cell.ipynb"),
                               {"softmax": MUTANTS["softmax"]["no max subtraction (overflows)"]})
     path = tmp_path / "my_attempt.ipynb"
@@ -160,8 +159,6 @@ def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
     """Learner objects stay in the sandbox (calls and attribute reads cross as handles, and they can be passed
     back to the learner's functions); arrays a learner writes into (passed by position or by keyword) come back
     changed, as they would in a kernel."""
-    from autograder.notebooks import notebook_from_cells
-
     solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
                 "    def add(self, k):\n        self.value += k\n        return self.value\n\n"
                 "def make_counter(start):\n    return Counter(start)\n\n"
@@ -217,8 +214,6 @@ def test_trusted_run_passes_a_generator_and_advances_it_like_a_kernel(tmp_path):
     """A learner's function drawing from a passed `rng` gets an equal generator; the grader's own advances as the
     learner's did (passed by position or by keyword), so two calls with one rng differ and the same seed gives the
     same draws."""
-    from autograder.notebooks import notebook_from_cells
-
     solution = "def draw(n, rng):\n    return rng.normal(size=n)\n"
     tests = {"test_draw": ("rng = np.random.default_rng(3)\nfirst, second = draw(2, rng), draw(2, rng=rng)\n"
                            "expected = np.random.default_rng(3).normal(size=5)\n"

@@ -15,11 +15,14 @@ import nbformat
 import pytest
 from classroom import LESSON
 from lesson01_variants import MUTANTS
+from notebook_tools import with_solutions
 
-from autograder.course import make_course
+from autograder.course import find_submissions, gradebook_url, lesson_notebook, make_course, submission_notebook
 from autograder.export import export_csv, feedback
-from autograder.grade import Options, find_submissions, grade_all, record
-from autograder.notebooks import read, with_solutions
+from autograder.gradebook import record
+from autograder.notebooks import grade_id, read
+from autograder.options import Options
+from autograder.pool import grade_all
 
 ALL = 100.0
 PROBE_PORT = 47811
@@ -32,8 +35,8 @@ def _add_cell(notebook, source, position=None):
     return notebook
 
 
-def _position_after(notebook, grade_id):
-    return next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id) + 1
+def _position_after(notebook, identifier):
+    return next(i for i, c in enumerate(notebook.cells) if grade_id(c) == identifier) + 1
 
 
 def _corpus(source, release, repo, course):
@@ -48,7 +51,7 @@ def _corpus(source, release, repo, course):
         "syntax_error": (with_solutions(source, {"rnn_cell_forward": "def rnn_cell_forward(x_t, h_prev:\n    pass"}),
                          None, ALL - 30),
         "deleted_test_cell": (nbformat.from_dict({**source, "cells": [
-            c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_softmax"]}), None, ALL),
+            c for c in source.cells if grade_id(c) != "test_softmax"]}), None, ALL),
         "edited_test_cell_and_wrong_answer": (_edit_test(with_solutions(source, {"rnn_cell_forward": wrong_cell})),
                                               None, ALL - 30),
         "edited_points_and_wrong_answer": (
@@ -111,36 +114,34 @@ def _corpus(source, release, repo, course):
 
 def _edit_test(notebook):
     for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_rnn_cell_forward"):
+        if (grade_id(cell) or "").startswith("test_rnn_cell_forward"):
             cell.source = "print('all good')"
     return notebook
 
 
 def _edit_points(notebook):
     for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade_id", "").startswith("test_softmax"):
-            meta["points"] = 0
-            meta["grade"] = False
+        if (grade_id(cell) or "").startswith("test_softmax"):
+            cell.metadata.nbgrader.update(points=0, grade=False)
     return notebook
 
 
 @pytest.fixture(scope="module")
 def graded(root, tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("course"), [LESSON])
-    source = read(root / "source" / LESSON / f"{LESSON}.ipynb")
-    release = read(root / "release" / LESSON / f"{LESSON}.ipynb")
+    source = read(lesson_notebook(LESSON, root=root))
+    release = read(lesson_notebook(LESSON, "release", root))
     cases = _corpus(source, release, root, course)
     Path("/tmp/pwned").unlink(missing_ok=True)
     for student, (content, name, _) in cases.items():
-        folder = course / "submitted" / student / LESSON
-        folder.mkdir(parents=True)
-        path = folder / (name or f"{LESSON}.ipynb")
+        path = submission_notebook(student, LESSON, course)
+        path.parent.mkdir(parents=True)
+        path = path.with_name(name or path.name)
         if isinstance(content, str):
             path.write_text(content)
         else:
             nbformat.write(content, str(path))
-    honest_file = course / "submitted" / "honest" / LESSON / f"{LESSON}.ipynb"
+    honest_file = submission_notebook("honest", LESSON, course)
     honest_hash = hashlib.sha256(honest_file.read_bytes()).hexdigest()
 
     received = []
@@ -161,12 +162,12 @@ def graded(root, tmp_path_factory):
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
     try:
-        submissions, folder_flags = find_submissions(LESSON, course / "submitted")
+        submissions, folder_flags = find_submissions(LESSON, course)
         # 30 s per cell: the infinite loops are still cut soon, and the setup cell (5 s idle: torch's import in a
         # fresh sandboxed kernel) keeps its margin while the browser tests load the other core.
         results = grade_all(LESSON, submissions, Options(workers=2, cell_timeout=30, submission_timeout=240),
                             root=course, progress=False)
-        db_url = f"sqlite:///{course / 'gradebook.db'}"
+        db_url = gradebook_url(course)
         record(LESSON, results, db_url, root=course, extra_flags=folder_flags)
         html = feedback(LESSON, db_url, root=course)
         export_csv(db_url, course / "grades.csv", root=course)
@@ -215,7 +216,7 @@ def test_nothing_escaped_the_sandbox(graded):
     assert not Path("/tmp/pwned").exists()
     assert not (course / "pwned").exists()
     assert not any(p.name == "pwned" for p in course.rglob("pwned"))
-    honest = course / "submitted" / "honest" / LESSON / f"{LESSON}.ipynb"
+    honest = submission_notebook("honest", LESSON, course)
     assert hashlib.sha256(honest.read_bytes()).hexdigest() == graded["honest_hash"]
     assert graded["received"] == [], "a submission reached the network"
 
