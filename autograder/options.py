@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from autograder import sandbox
 
-CELL_SECONDS = 60  # per cell in the kernel, per call in the trusted run: a lesson's slowest cell takes ~20 s
+# per cell in the kernel, per call in the trusted run: room for a lesson cell on a loaded machine, yet an
+# endless loop is cut within a minute
+CELL_SECONDS = 60
 NOTEBOOK_SECONDS = 600  # nbgrader's whole run of one notebook; also the learner's CPU-time limit
 IOPUB_SECONDS = 30  # as in nbgrader_config.py: output that arrives late on a busy machine is not a failure
 WORKER_START_SECONDS = 300  # a grading process's start-up (imports, kernel spec, a zygote) beyond the two runs

@@ -8,18 +8,18 @@ import nbformat
 from lesson01_variants import ALTERNATIVES, MUTANTS
 from notebook_tools import with_solutions
 
+from autograder.course import lesson_notebook
 from autograder.notebooks import cells_by_id, read, solution_ids
 
-ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_rnn_cell"
 
 
 def _release():
-    return read(ROOT / "release" / LESSON / f"{LESSON}.ipynb")
+    return read(lesson_notebook(LESSON, "release"))
 
 
 def _solutions():
-    source = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
+    source = read(lesson_notebook(LESSON))
     cells = cells_by_id(source)
     return {g: cells[g].source for g in solution_ids(source)}
 

@@ -12,6 +12,7 @@ from notebook_tools import notebook_from_cells, with_solutions
 
 from autograder import rpc
 from autograder.collect import collect, student_id
+from autograder.course import lesson_notebook
 from autograder.notebooks import HIDDEN, read
 from autograder.scan import suspicious_code
 from autograder.verify import defined_names, learner_cells
@@ -120,7 +121,7 @@ def test_self_check_grades_a_notebook_with_hidden_tests(root, tmp_path):
     import nbformat
     from lesson01_variants import MUTANTS
 
-    notebook = with_solutions(read(root / "source" / "01_rnn_cell" / "01_rnn_cell.ipynb"),
+    notebook = with_solutions(read(lesson_notebook("01_rnn_cell", root=root)),
                               {"softmax": MUTANTS["softmax"]["no max subtraction (overflows)"]})
     path = tmp_path / "my_attempt.ipynb"
     nbformat.write(notebook, str(path))
@@ -135,7 +136,7 @@ def test_self_check_without_sandbox_leaves_other_processes_alone(root):
     its own, so that a regression cannot take the test runner down with it)."""
     import os
 
-    notebook = root / "source" / "01_rnn_cell" / "01_rnn_cell.ipynb"
+    notebook = lesson_notebook("01_rnn_cell", root=root)
     script = (f"sleep 120 & bystander=$!; {sys.executable} -m autograder check --no-sandbox {notebook} | tail -n 1; "
               "kill -0 $bystander && echo bystander survived; kill $bystander")
     unshare = ["unshare", "-pf", "--mount-proc"] + ([] if os.geteuid() == 0 else ["-r"])

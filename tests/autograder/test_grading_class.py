@@ -23,7 +23,7 @@ from notebook_tools import run_cells
 from autograder.course import autograded_notebook, gradebook_url, lesson_notebook, make_course
 from autograder.export import export_csv
 from autograder.gradebook import record
-from autograder.notebooks import cells_by_id, graded_cells, read, solution_ids
+from autograder.notebooks import cells_by_id, max_scores, read, solution_ids
 from autograder.options import Options
 from autograder.pool import grade_all
 from autograder.verify import defined_names
@@ -56,7 +56,7 @@ def test_serial_parallel_and_repeated_grading_agree(graded_class):
 def test_scores_match_the_test_cells_run_directly(graded_class, root):
     source = read(lesson_notebook(LESSON, root=root))
     cells = cells_by_id(source)
-    tests = list(graded_cells(source))
+    points = max_scores(source)
     for student, path in graded_class["submissions"].items():
         result = graded_class["runs"]["parallel"][student]
         if path.stat().st_size == 0:
@@ -70,11 +70,11 @@ def test_scores_match_the_test_cells_run_directly(graded_class, root):
         for solution in [c.source for c in submission.cells if is_solution(c)]:
             with contextlib.suppress(Exception):
                 run_cells([solution], namespace)
-        for grade_id in tests:
+        for grade_id in points:
             try:
                 with contextlib.redirect_stderr(io.StringIO()):
                     run_cells([cells[grade_id].source], dict(namespace))
-                expected = cells[grade_id].metadata["nbgrader"]["points"]
+                expected = points[grade_id]
             except Exception:
                 expected = 0
             assert result.scores[grade_id] == expected, (student, grade_id, result.messages.get(grade_id))
