@@ -13,7 +13,7 @@ from notebook_tools import notebook_from_cells, with_solutions
 from autograder import rpc
 from autograder.collect import collect, student_id
 from autograder.course import lesson_notebook
-from autograder.notebooks import HIDDEN, read
+from autograder.notebooks import has_hidden_tests, read, without_hidden_tests
 from autograder.scan import suspicious_code
 from autograder.verify import defined_names, learner_cells
 
@@ -64,8 +64,9 @@ def test_solution_names_and_learner_cells(lesson01_source):
 
 def test_hidden_regions_are_removed():
     source = "visible()\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\nprint('done')\n"
-    cleaned = HIDDEN.sub("# hidden\n", source)
+    cleaned = without_hidden_tests(source)
     assert "secret" not in cleaned and "visible()" in cleaned and "print('done')" in cleaned
+    assert has_hidden_tests(source) and not has_hidden_tests(cleaned)
 
 
 def test_suspicious_code_is_noticed(lesson01_source):

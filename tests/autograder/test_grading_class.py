@@ -1,7 +1,7 @@
 """A class of 12 synthetic submissions (the benchmark grades 20): the same scores serially, in parallel, twice, and in PostgreSQL.
 
 The expected score of every test cell is computed a third way: the lesson's test cells run in this process
-against the student's own solution cells.
+against the student's own solution cells. Last, the instructor's commands run on a scratch copy of the course.
 """
 
 import contextlib
