@@ -8,11 +8,13 @@ Inside the sandbox the learner's process
   programs read (no shadow, no ssh keys), the interpreter and the course's environment, and of the course
   folder only the packages the lessons import (utils/, autograder/), with utils' grader-side folders hidden
   unless asked for; no /run, no host socket, no other copy of the course;
-- has no network (an empty network namespace), a /proc of its own PID namespace, a minimal /dev;
+- has no network (an empty network namespace), a read-only /proc of its own PID namespace, a minimal /dev;
 - writes only to size-capped tmpfs mounts that vanish with it (/tmp, /dev/shm, home, the working directory),
   and to the folders the caller names `writable` (the kernel's sockets);
 - gets an environment of a few fixed variables: bubblewrap itself starts with an empty one, so not even its
   init process (PID 1 of the sandbox) holds anything of the grader's;
+- cannot make the system calls that only serve to attack (a seccomp filter where libseccomp is installed):
+  ptrace (even of its own uid's processes: the warm runner it is forked from), new namespaces, mounts, keys, bpf;
 - is limited in address space, CPU time, file size, open files and processes; dies with its parent.
 
 `python -m autograder.sandbox kernel CONNECTION_FILE [kernel args]` is the argv of the course's sandboxed
@@ -21,6 +23,11 @@ Jupyter kernel (see `kernel_spec`): nbgrader's own Execute preprocessor starts i
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import functools
 import json
 import os
 import resource
@@ -124,6 +131,76 @@ def _tmpfs(path: Path | str, size: int, perms: str = "1777") -> list[str]:
     return ["--size", str(size), "--perms", perms, "--tmpfs", str(path)]
 
 
+# System calls a learner's program never needs; each fails with EPERM. clone with CLONE_NEWUSER is refused too;
+# clone3 fails with ENOSYS (a filter cannot read its flags), and the C library falls back to clone.
+BLOCKED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "unshare", "setns", "mount", "umount2",
+                    "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
+                    "mount_setattr", "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+                    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "swapon",
+                    "swapoff", "reboot", "acct", "quotactl")
+CLONE_NEWUSER = 0x10000000
+
+
+class _ArgumentTest(ctypes.Structure):  # libseccomp's struct scmp_arg_cmp
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
+
+
+def seccomp_program() -> bytes | None:
+    """The sandbox's seccomp filter as BPF (bubblewrap loads it), or None without libseccomp."""
+    name = ctypes.util.find_library("seccomp")
+    if name is None:
+        return None
+    lib = ctypes.CDLL(name)
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                           ctypes.POINTER(_ArgumentTest)]
+    lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    allow, masked_equal = 0x7FFF0000, 7  # SCMP_ACT_ALLOW, SCMP_CMP_MASKED_EQ
+
+    def fail_with(code: int) -> int:  # SCMP_ACT_ERRNO(code)
+        return 0x00050000 | code
+
+    context = lib.seccomp_init(allow)
+
+    def rule(syscall: str, action: int, *tests: _ArgumentTest) -> None:
+        number = lib.seccomp_syscall_resolve_name(syscall.encode())
+        if number >= 0 and lib.seccomp_rule_add_array(context, action, number, len(tests),
+                                                      (_ArgumentTest * len(tests))(*tests)) != 0:
+            raise OSError(f"seccomp: cannot add the rule for {syscall}")
+
+    try:
+        for syscall in BLOCKED_SYSCALLS:
+            rule(syscall, fail_with(errno.EPERM))
+        rule("clone", fail_with(errno.EPERM), _ArgumentTest(0, masked_equal, CLONE_NEWUSER, CLONE_NEWUSER))
+        rule("clone3", fail_with(errno.ENOSYS))
+        out = os.memfd_create("seccomp")
+        try:
+            if lib.seccomp_export_bpf(context, out) != 0:
+                raise OSError("seccomp: cannot export the filter")
+            return os.pread(out, 1 << 20, 0)
+        finally:
+            os.close(out)
+    finally:
+        lib.seccomp_release(context)
+
+
+@functools.cache
+def _seccomp_descriptor(pid: int) -> int | None:
+    """This process's copy of the filter, which its children open by path; sealed, so no sandbox can change it."""
+    program = seccomp_program()
+    if program is None:
+        return None
+    descriptor = os.memfd_create("sandbox-seccomp", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(descriptor, program)
+    fcntl.fcntl(descriptor, fcntl.F_ADD_SEALS,
+                fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+    return descriptor
+
+
 def _drop_privileges(uid: int, limits: Limits) -> list[str]:
     """The argv prefix, run by bubblewrap as root once the mounts are made, that becomes `uid` for good."""
     return ["prlimit", f"--nproc={limits.processes}:{limits.processes}", "--",
@@ -148,13 +225,16 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
     cwd = Path(cwd) if cwd is not None else SCRATCH
     privileged = os.geteuid() == 0
     uid = sandbox_uid() if uid is None else uid
-    command = ["env", "-i", shutil.which("bwrap") or "bwrap",
-               "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+    command = ["env", "-i", shutil.which("bwrap") or "bwrap"]
+    seccomp = _seccomp_descriptor(os.getpid())
+    if seccomp is not None:  # bubblewrap reads the filter from descriptor 9, opened afresh for each sandbox
+        command = ["sh", "-c", f'exec "$@" 9< /proc/{os.getpid()}/fd/{seccomp}', "sh", *command, "--seccomp", "9"]
+    command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                "--die-with-parent", "--new-session", "--clearenv"]
     if not privileged:  # an unprivileged bubblewrap works in a user namespace, its capabilities dropped
         command += ["--unshare-user", "--disable-userns"]
     command += _system_mounts()
-    command += ["--proc", "/proc", "--dev", "/dev"]
+    command += ["--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev"]  # read-only: no /proc/PID/mem writes
     for path in ("/tmp", "/dev/shm", HOME):
         command += _tmpfs(path, limits.tmpfs_bytes)
     for path in _interpreter_paths() + _visible_course_paths(root):
@@ -219,6 +299,9 @@ def _run_kernel(connection_file: str, kernel_args: list[str]) -> None:
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(inside), *kernel_args]
     command = bwrap_command(argv, writable=[sockets], readable_data={inside: data}, cwd=Path.cwd(),
                             grader_side=True, limits=limits)
+    seccomp = _seccomp_descriptor(os.getpid())
+    if seccomp is not None:
+        os.set_inheritable(seccomp, True)  # this process becomes the shell that opens it for bubblewrap
     devnull = os.open(os.devnull, os.O_RDWR)  # the kernel's banner and stray prints stay out of the grader's log
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)

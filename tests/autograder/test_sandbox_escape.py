@@ -411,3 +411,32 @@ def test_sandboxed_kernel_writes_only_its_scratch(course, tmp_path, monkeypatch)
         assert answer["uid"] != 0
     assert list(autograded.iterdir()) == []
     assert [p.name for p in sockets.iterdir() if not p.name.startswith("kernel-")] == []
+
+
+@pytest.mark.skipif(sandbox.seccomp_program() is None, reason="libseccomp is not installed")
+def test_no_ptrace_of_its_own_parent_and_no_new_namespaces(course):
+    """A learner forked from a warm runner shares its uid: it must still not reach into it, nor make namespaces."""
+    answer = run("""
+    import subprocess
+    parent = os.getpid()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        outcome = call(libc.ptrace, 16, parent, None, None)  # PTRACE_ATTACH to the parent
+        try:
+            open(f"/proc/{parent}/mem", "r+b").close()  # writing there would change the parent's code
+            memory = "ok"
+        except OSError as error:
+            memory = errno.errorcode[error.errno]
+        os.write(writer, json.dumps([outcome, memory]).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    ptrace, memory = json.loads(os.read(reader, 1000))
+    nested = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"]).returncode
+    print(json.dumps({"ptrace": ptrace, "memory": memory, "userns": call(libc.unshare, 0x10000000),
+                      "unshare_command": nested, "mount": call(libc.mount, b"none", b"/tmp", b"tmpfs", 0, None),
+                      "threads_still_work": __import__("threading").Thread(target=print).start() is None}))
+    """, course, libc=True)
+    assert answer.get("ptrace") == "EPERM" and answer["memory"] != "ok", answer
+    assert answer["userns"] == "EPERM" and answer["unshare_command"] != 0 and answer["mount"] == "EPERM"
+    assert answer["threads_still_work"]
