@@ -1,12 +1,21 @@
-"""Run a learner's code in a sandbox: bubblewrap namespaces plus resource limits.
+"""Run a learner's code in a sandbox: bubblewrap namespaces, an unprivileged uid and resource limits.
 
 Inside the sandbox the learner's process
-- has no network (a new, empty network namespace) and sees no other processes;
-- sees the machine read-only, an empty /tmp and home, and none of the course folder except the installed
-  environment and the packages it imports (utils/, autograder/): no source/, no gradebook, no other students;
-- can write only to its own scratch folder (and the sockets folder the kernel talks through);
-- is limited in address space, CPU time, file size and process count; dies with its parent;
-- does not inherit the grader's environment (no NBGRADER_EXECUTION or other hint that it is being graded).
+- runs with no capabilities, `no_new_privs`, and (when the grader is root) as a uid of its own that no file on
+  the machine belongs to, one per grading process: it cannot mount, unmount, ptrace anything outside its
+  sandbox or read a file only root may read, and RLIMIT_NPROC, counted per uid, limits one submission alone;
+- sees an allowlist of the machine, read-only: the system's binaries and libraries, the parts of /etc that
+  programs read (no shadow, no ssh keys), the interpreter and the course's environment, and of the course
+  folder only the packages the lessons import (utils/, autograder/), with utils' grader-side folders hidden
+  unless asked for; no /run, no host socket, no other copy of the course;
+- has no network (an empty network namespace), a read-only /proc of its own PID namespace, a minimal /dev;
+- writes only to size-capped tmpfs mounts that vanish with it (/tmp, /dev/shm, home, the working directory),
+  and to the folders the caller names `writable` (the kernel's sockets);
+- gets an environment of a few fixed variables: bubblewrap itself starts with an empty one, so not even its
+  init process (PID 1 of the sandbox) holds anything of the grader's;
+- cannot make the system calls that only serve to attack (a seccomp filter where libseccomp is installed):
+  ptrace (even of its own uid's processes: the warm runner it is forked from), new namespaces, mounts, keys, bpf;
+- is limited in address space, CPU time, file size, open files and processes; dies with its parent.
 
 `python -m autograder.sandbox kernel CONNECTION_FILE [kernel args]` is the argv of the course's sandboxed
 Jupyter kernel (see `kernel_spec`): nbgrader's own Execute preprocessor starts it like any kernel.
@@ -14,6 +23,11 @@ Jupyter kernel (see `kernel_spec`): nbgrader's own Execute preprocessor starts i
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import functools
 import json
 import os
 import resource
@@ -25,6 +39,15 @@ from pathlib import Path
 from autograder.course import ROOT
 
 KERNEL_NAME = "course-sandbox"
+HOME = Path("/home/learner")
+SCRATCH = Path("/home/learner/work")  # the working directory when the caller names none
+# The learner's uid is this plus the PID of the process that starts the sandbox: unique while that process lives,
+# and its sandboxes die with it (--die-with-parent). Above the ranges Linux distributions and containers allocate.
+UID_BASE = 2_000_000_000
+# What programs read in /etc (the dynamic loader, name services, time zone, MIME types, alternatives' links).
+ETC_ALLOWED = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "passwd", "group", "hosts",
+               "host.conf", "gai.conf", "protocols", "services", "localtime", "timezone", "alternatives",
+               "fonts", "mime.types", "os-release", "debian_version", "locale.alias", "magic", "terminfo")
 
 
 @dataclass(frozen=True)
@@ -32,12 +55,20 @@ class Limits:
     memory_bytes: int = 4 * 2**30  # address space; torch needs ~1.5 GiB of it
     cpu_seconds: int = 600
     file_bytes: int = 64 * 2**20
+    open_files: int = 512
+    processes: int = 256  # tasks (threads included) of the sandbox's uid: ipykernel and torch start a few
+    tmpfs_bytes: int = 64 * 2**20  # each of the 4 writable tmpfs mounts: together far under memory_bytes
 
     def apply(self) -> None:
-        """Set the limits on this process (inherited by what it execs)."""
+        """Set the per-process limits on this process (inherited by what it execs).
+
+        The process count is set inside the sandbox, for its own uid only (see `bwrap_command`): set here it would
+        count every process of the caller's user.
+        """
         resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     def environment(self) -> dict[str, str]:
@@ -52,9 +83,19 @@ def available() -> bool:
     return shutil.which("bwrap") is not None
 
 
+def sandbox_uid() -> int:
+    """The uid the sandboxes this process starts run as (when it is root)."""
+    return UID_BASE + os.getpid()
+
+
 def _visible_course_paths(root: Path) -> list[Path]:
     """What the learner's code may read of the course folder: the packages it imports."""
     return [root / "utils", root / "autograder"]
+
+
+def grader_side_paths(root: Path) -> list[Path]:
+    """The library's grader-side code (utils/**/grader/): the test cells import it, a learner's process never."""
+    return sorted(path for path in (root / "utils").glob("**/grader") if path.is_dir() and not path.is_symlink())
 
 
 def _interpreter_paths() -> list[Path]:
@@ -62,27 +103,166 @@ def _interpreter_paths() -> list[Path]:
     return sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()})
 
 
-def bwrap_command(argv: list[str], writable: list[Path], readable: list[Path] = (), cwd: Path | None = None,
-                  root: Path = ROOT) -> list[str]:
-    """The bubblewrap command line that runs `argv` under the policy of this module's docstring."""
-    home = "/tmp/home"
-    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-               "--tmpfs", "/tmp", "--dir", home, "--tmpfs", str(Path.home()), "--tmpfs", "/var/tmp",
-               "--tmpfs", str(root)]
-    for path in _visible_course_paths(root) + _interpreter_paths():
-        command += ["--ro-bind", str(path), str(path)]
+def _system_mounts() -> list[str]:
+    """The machine's binaries and libraries and the allowed parts of /etc, read-only."""
+    command = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        top = Path("/") / name
+        if top.is_symlink():  # merged /usr: /bin -> usr/bin
+            command += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            command += ["--ro-bind", str(top), str(top)]
+    command += ["--dir", "/etc"]
+    for name in ETC_ALLOWED:
+        if os.path.lexists(f"/etc/{name}"):
+            command += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    return command
+
+
+def _parents(path: Path) -> list[str]:
+    """Make the folders above a mount point traversable (bubblewrap makes the ones it needs private to root)."""
+    command = []
+    for parent in reversed(Path(path).parents[:-1]):
+        command += ["--perms", "0755", "--dir", str(parent)]
+    return command
+
+
+def _tmpfs(path: Path | str, size: int, perms: str = "1777") -> list[str]:
+    return ["--size", str(size), "--perms", perms, "--tmpfs", str(path)]
+
+
+# System calls a learner's program never needs; each fails with EPERM. clone with CLONE_NEWUSER is refused too;
+# clone3 fails with ENOSYS (a filter cannot read its flags), and the C library falls back to clone.
+BLOCKED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "unshare", "setns", "mount", "umount2",
+                    "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
+                    "mount_setattr", "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+                    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "swapon",
+                    "swapoff", "reboot", "acct", "quotactl")
+CLONE_NEWUSER = 0x10000000
+
+
+class _ArgumentTest(ctypes.Structure):  # libseccomp's struct scmp_arg_cmp
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
+
+
+def seccomp_program() -> bytes | None:
+    """The sandbox's seccomp filter as BPF (bubblewrap loads it), or None without libseccomp."""
+    name = ctypes.util.find_library("seccomp")
+    if name is None:
+        return None
+    lib = ctypes.CDLL(name)
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                           ctypes.POINTER(_ArgumentTest)]
+    lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    allow, masked_equal = 0x7FFF0000, 7  # SCMP_ACT_ALLOW, SCMP_CMP_MASKED_EQ
+
+    def fail_with(code: int) -> int:  # SCMP_ACT_ERRNO(code)
+        return 0x00050000 | code
+
+    context = lib.seccomp_init(allow)
+
+    def rule(syscall: str, action: int, *tests: _ArgumentTest) -> None:
+        number = lib.seccomp_syscall_resolve_name(syscall.encode())
+        if number >= 0 and lib.seccomp_rule_add_array(context, action, number, len(tests),
+                                                      (_ArgumentTest * len(tests))(*tests)) != 0:
+            raise OSError(f"seccomp: cannot add the rule for {syscall}")
+
+    try:
+        for syscall in BLOCKED_SYSCALLS:
+            rule(syscall, fail_with(errno.EPERM))
+        rule("clone", fail_with(errno.EPERM), _ArgumentTest(0, masked_equal, CLONE_NEWUSER, CLONE_NEWUSER))
+        rule("clone3", fail_with(errno.ENOSYS))
+        out = os.memfd_create("seccomp")
+        try:
+            if lib.seccomp_export_bpf(context, out) != 0:
+                raise OSError("seccomp: cannot export the filter")
+            return os.pread(out, 1 << 20, 0)
+        finally:
+            os.close(out)
+    finally:
+        lib.seccomp_release(context)
+
+
+@functools.cache
+def _seccomp_descriptor(pid: int) -> int | None:
+    """This process's copy of the filter, which its children open by path; sealed, so no sandbox can change it."""
+    program = seccomp_program()
+    if program is None:
+        return None
+    descriptor = os.memfd_create("sandbox-seccomp", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(descriptor, program)
+    fcntl.fcntl(descriptor, fcntl.F_ADD_SEALS,
+                fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+    return descriptor
+
+
+def _drop_privileges(uid: int, limits: Limits) -> list[str]:
+    """The argv prefix, run by bubblewrap as root once the mounts are made, that becomes `uid` for good."""
+    return ["prlimit", f"--nproc={limits.processes}:{limits.processes}", "--",
+            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Path] = (), cwd: Path | None = None,
+                  root: Path = ROOT, *, grader_side: bool = False, limits: Limits | None = None,
+                  uid: int | None = None, readable_data: dict[Path, int] | None = None) -> list[str]:
+    """The command line that runs `argv` under the policy of this module's docstring.
+
+    cwd: the working directory, a fresh tmpfs at that path (a `writable` entry equal to it is not bound: the
+    tmpfs takes its place); SCRATCH if None. writable: host folders bound read-write, handed to the sandbox's uid
+    (this function changes their owner). readable: host paths bound read-only. readable_data: files made from
+    open descriptors (which must stay open and inheritable until bubblewrap has started). grader_side: show
+    utils' grader-side folders (the sandboxed kernel's test cells import them). uid: the learner's uid
+    (`sandbox_uid()` if None; used only when this process is root). limits: the tmpfs sizes and the process
+    count; the per-process limits are the caller's to set (`Limits.apply`).
+    """
+    limits = limits or Limits()
+    cwd = Path(cwd) if cwd is not None else SCRATCH
+    privileged = os.geteuid() == 0
+    uid = sandbox_uid() if uid is None else uid
+    command = ["env", "-i", shutil.which("bwrap") or "bwrap"]
+    seccomp = _seccomp_descriptor(os.getpid())
+    if seccomp is not None:  # bubblewrap reads the filter from descriptor 9, opened afresh for each sandbox
+        command = ["sh", "-c", f'exec "$@" 9< /proc/{os.getpid()}/fd/{seccomp}', "sh", *command, "--seccomp", "9"]
+    command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+               "--die-with-parent", "--new-session", "--clearenv"]
+    if not privileged:  # an unprivileged bubblewrap works in a user namespace, its capabilities dropped
+        command += ["--unshare-user", "--disable-userns"]
+    command += _system_mounts()
+    command += ["--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev"]  # read-only: no /proc/PID/mem writes
+    for path in ("/tmp", "/dev/shm", HOME):
+        command += _tmpfs(path, limits.tmpfs_bytes)
+    for path in _interpreter_paths() + _visible_course_paths(root):
+        command += _parents(path) + ["--ro-bind", str(path), str(path)]
+    if not grader_side:
+        for path in grader_side_paths(root):
+            command += _tmpfs(path, 4096, perms="0555")
     for path in readable:
-        command += ["--ro-bind", str(path), str(path)]
+        command += _parents(path) + ["--ro-bind", str(path), str(path)]
+    for path, fd in (readable_data or {}).items():
+        command += ["--perms", "0444", "--ro-bind-data", str(fd), str(path)]
     for path in writable:
-        command += ["--bind", str(path), str(path)]
-    command += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-                "--setenv", "HOME", home, "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin",
-                "--setenv", "MPLBACKEND", "Agg", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-                "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MKL_NUM_THREADS", "1",
-                "--setenv", "PYTHONHASHSEED", "0", "--setenv", "LANG", "C.UTF-8"]
-    if cwd is not None:
-        command += ["--chdir", str(cwd)]
-    return command + ["--", *argv]
+        if Path(path) == cwd:
+            continue
+        if privileged:
+            os.chown(path, uid, uid)
+        command += _parents(path) + ["--bind", str(path), str(path)]
+    command += _parents(cwd) + _tmpfs(cwd, limits.tmpfs_bytes) + ["--chdir", str(cwd)]
+    environment = {"HOME": str(HOME), "USER": "learner", "LOGNAME": "learner", "LANG": "C.UTF-8",
+                   "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MPLBACKEND": "Agg",
+                   "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "PYTHONHASHSEED": "0"}
+    for name, value in environment.items():
+        command += ["--setenv", name, value]
+    command.append("--")
+    if privileged:
+        command += _drop_privileges(uid, limits)
+    return command + list(argv)
 
 
 def kernel_spec(folder: Path) -> Path:
@@ -100,16 +280,28 @@ def kernel_spec(folder: Path) -> Path:
 
 
 def _run_kernel(connection_file: str, kernel_args: list[str]) -> None:
-    """Exec an IPython kernel inside the sandbox; it talks to nbgrader through IPC sockets in a shared folder."""
+    """Exec an IPython kernel inside the sandbox; it talks to nbgrader through IPC sockets in a folder of its own.
+
+    The kernel works in a private tmpfs, not in nbgrader's folder: nothing it writes is read by nbgrader, which
+    writes the autograded notebook outside. It reads its connection file from a copy (the grader's is root's).
+    """
     connection = Path(connection_file).resolve()
     info = json.loads(connection.read_text())
     if info.get("transport") != "ipc":
         raise SystemExit("the sandboxed kernel needs KernelManager.transport = 'ipc' (its network is cut)")
     sockets = Path(info["ip"]).resolve().parent
-    cwd = Path.cwd()
-    Limits.from_environment().apply()
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection), *kernel_args]
-    command = bwrap_command(argv, writable=[cwd, sockets], readable=[connection], cwd=cwd)
+    limits = Limits.from_environment()
+    limits.apply()
+    data = os.memfd_create("connection", 0)  # inherited by bubblewrap, which copies it into the sandbox
+    os.write(data, connection.read_bytes())
+    os.lseek(data, 0, os.SEEK_SET)
+    inside = SCRATCH.parent / "connection.json"
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(inside), *kernel_args]
+    command = bwrap_command(argv, writable=[sockets], readable_data={inside: data}, cwd=Path.cwd(),
+                            grader_side=True, limits=limits)
+    seccomp = _seccomp_descriptor(os.getpid())
+    if seccomp is not None:
+        os.set_inheritable(seccomp, True)  # this process becomes the shell that opens it for bubblewrap
     devnull = os.open(os.devnull, os.O_RDWR)  # the kernel's banner and stray prints stay out of the grader's log
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
