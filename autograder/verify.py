@@ -124,9 +124,10 @@ class Zygote:
         self.child = self._expect(Reply.FORKED, STARTUP_SECONDS)["pid"]
         return rpc.Channel(ours, key)
 
-    def finish(self, kill: bool) -> tuple[int | None, str | None]:
+    def finish(self, kill: bool) -> tuple[int | None, str | None, bool]:
         """Wait until the current learner process has ended and the zygote has cleaned up after it (`kill`: end
-        it now). (exit code or None, why the zygote was replaced or None)."""
+        it now). Returns (exit code or None, why the zygote was replaced or None, whether the zygote itself was
+        lost: killed, stopped or out of step, which only learner code can do)."""
         try:
             if kill:
                 self.control.send({"op": Op.KILL})
@@ -141,10 +142,10 @@ class Zygote:
                 raise rpc.ProtocolError("the zygote reported the end of another process")
         except (TimeoutError, EOFError, OSError, rpc.ProtocolError) as error:
             self.restart()
-            return None, f"the warm learner process did not report the learner's end ({type(error).__name__})"
-        if answer.get("tainted"):
+            return None, f"it was killed, stopped or out of step ({type(error).__name__})", True
+        if answer.get("tainted"):  # what the learner left could not be removed: a fresh zygote for the next one
             self.restart()
-        return answer.get("code"), answer.get("tainted")
+        return answer.get("code"), answer.get("tainted"), False
 
     def restart(self) -> None:
         if self.process is not None:
@@ -177,6 +178,8 @@ class Learner:
         self.cell_timeout = max(call_timeout, 30.0)  # a cell may import or build data; a busy machine is slow
         self.restarts_left = max_restarts
         self.channel: rpc.Channel | None = None
+        self.lost_zygote = False  # its code killed or stopped the zygote, as the last learner process ended
+        self.damaged = False  # ... during a call: a restart would run the cells that did it again
         self.events: list[str] = []  # what happened, for the instructor's flags
         self.cell_errors: list = []
 
@@ -193,9 +196,10 @@ class Learner:
                 self.channel.send({"op": Op.END})
         self.channel.close()
         self.channel = None
-        code, tainted = self.zygote.finish(kill)
-        if tainted:
-            self.events.append(f"the warm learner process was replaced after this submission: {tainted}")
+        code, replaced, lost = self.zygote.finish(kill)
+        if replaced:
+            self.events.append(f"the warm learner process was replaced after this submission: {replaced}")
+        self.lost_zygote = lost
         return code
 
     def _broken(self, error: Exception, during: str) -> str:
@@ -239,6 +243,8 @@ class Learner:
 
     def request(self, message: dict) -> dict:
         if not self.alive:
+            if self.damaged:
+                raise LearnerFailure("your code stopped the grader's learner process; no further checks were run")
             if self.restarts_left <= 0:
                 raise LearnerFailure("your code crashed or hung too often; no further checks were run")
             self.restarts_left -= 1
@@ -254,6 +260,7 @@ class Learner:
             raise LearnerFailure(f"your code did not return within {self.call_timeout:.0f} s") from None
         except (EOFError, OSError, rpc.ProtocolError) as error:
             self.events.append(self._broken(error, "during a call"))
+            self.damaged = self.lost_zygote
             raise LearnerFailure("your code crashed the Python process or broke its channel to the grader") from None
         if answer["reply"] == Reply.ERROR:
             raise LearnerFailure(f"{str(answer.get('type'))[:80]}: {str(answer.get('message'))[:500]}")
