@@ -202,10 +202,11 @@ def _inventory(places: list[Path]) -> dict[str, tuple]:
 
 
 def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.chmod(os.path.dirname(path), 0o700)  # a learner may have made the folder read-only
+    """Remove what a learner left: a file or link, or a folder with all it holds, even one made read-only."""
     if os.path.isdir(path) and not os.path.islink(path):
         for folder, dirs, _ in os.walk(path):
+            with contextlib.suppress(OSError):
+                os.chmod(folder, 0o700)
             for name in dirs:
                 with contextlib.suppress(OSError):
                     os.chmod(os.path.join(folder, name), 0o700, follow_symlinks=False)

@@ -352,6 +352,7 @@ def _generators(value) -> list[np.random.Generator]:
 
 LCG_MULTIPLIERS = {"PCG64": 0x2360ED051FC65DA44385DF649FCCF645, "PCG64DXSM": 0xDA942042E4DD58B5}
 MAX_DRAWS = 2**40  # more 64-bit draws than any call can make within its time limit
+SPARE_HALF_WINDOW = 2**20  # a call's last 32-bit draw is looked for among its last 2**20 draws
 
 
 def _lcg_steps(start: int, end: int, multiplier: int, increment: int) -> int | None:
@@ -371,29 +372,30 @@ def _lcg_steps(start: int, end: int, multiplier: int, increment: int) -> int | N
 
 
 def _follow(generator: np.random.Generator, state, what: str) -> None:
-    """Advance the grader's `generator` to where the learner's call left its copy (`state`), as a kernel would:
-    only forward along its own stream, by at most MAX_DRAWS draws. The grader computes the new state itself; any
-    state that drawing could not have reached (a reset, a state chosen to steer the test) fails the call."""
+    """Advance the grader's `generator` to where the learner's call left its copy (`state`), as a kernel would,
+    and only so: forward along its own stream, by at most MAX_DRAWS draws, keeping as the spare half of a 64-bit
+    draw (numpy's `uinteger`, the next 32-bit draw) one it had or one of those draws made. Any state that drawing
+    could not have reached (another stream, a step back, a jump, a spare half made up) fails the call."""
     bit_generator = generator.bit_generator
     before = bit_generator.state
     try:
-        half = int(state["has_uint32"]) == 1  # a 32-bit draw keeps the other half of its 64 bits for the next one
+        half = int(state["has_uint32"]) == 1
+        uinteger = int(state["uinteger"])
         steps = None if state["bit_generator"] != before["bit_generator"] or state["state"]["inc"] != \
             before["state"]["inc"] else _lcg_steps(before["state"]["state"], int(state["state"]["state"]),
                                                    LCG_MULTIPLIERS[before["bit_generator"]], before["state"]["inc"])
-        kept_half = before["has_uint32"] == 1 and int(state["uinteger"]) == before["uinteger"]
     except (KeyError, TypeError, ValueError):
         steps = None
-    if steps is None or steps > MAX_DRAWS or (half and steps == 0 and not kept_half):
+    reachable = steps is not None and steps <= MAX_DRAWS and 0 <= uinteger < 2**32
+    if reachable and half and not (before["has_uint32"] == 1 and uinteger == before["uinteger"]):
+        drawn = type(bit_generator)()
+        drawn.state = before
+        drawn.advance(max(0, steps - SPARE_HALF_WINDOW))
+        reachable = uinteger in drawn.random_raw(min(steps, SPARE_HALF_WINDOW)) >> np.uint64(32)
+    if not reachable:
         raise LearnerFailure(f"{what} replaced the state of the random generator it was given; draw from it instead")
-    if steps == 0:
-        bit_generator.state = {**before, "has_uint32": int(half)}
-        return
-    bit_generator.advance(steps - 1 if half else steps)
-    after = bit_generator.state
-    if half:
-        after = {**bit_generator.state, "has_uint32": 1, "uinteger": int(bit_generator.random_raw()) >> 32}
-    bit_generator.state = {**after, "has_uint32": int(half)}
+    bit_generator.advance(steps)
+    bit_generator.state = {**bit_generator.state, "has_uint32": int(half), "uinteger": uinteger}
 
 
 class LearnerFunction:
