@@ -4,15 +4,19 @@ Arrays and tensors travel as dtype, shape and raw bytes (numeric and bool dtypes
 None, lists, tuples and dicts of those travel as themselves. A numpy Generator travels as its bit generator's
 state (plain data) and is rebuilt on the other side, so a lesson can hand the learner an `rng`. Anything else
 stays in the learner's process and crosses as a handle that the grader can call or read attributes of.
-Messages are one JSON document per line, at most MAX_MESSAGE bytes.
+A message is one JSON object, framed by `Channel`: a private socket per pair of processes, every frame signed
+with that pair's own key and numbered, so that a forged, replayed, reordered or garbled frame is refused.
+The requests are named by `Op` and the answers by `Reply`.
 """
 
 from __future__ import annotations
 
 import base64
+import enum
+import hmac
 import json
-import os
 import select
+import socket
 import sys
 import time
 
@@ -25,6 +29,32 @@ BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")  # numpy's
 
 class ProtocolError(Exception):
     """The other side sent something that is not a well-formed message."""
+
+
+class Op(enum.StrEnum):
+    """What the grader asks. Of the zygote (autograder.runner.serve):"""
+    PRELOAD = "preload"  # run the lesson's setup cells: {"cells": [source, ...]}
+    FORK = "fork"  # start a learner process on the socket sent with this request: {"key": hex}
+    KILL = "kill"  # end the current learner process now
+    # of a learner process (autograder.runner.serve_learner):
+    CELLS = "cells"  # run the learner's cells in order: {"cells": [source, ...]}
+    GET = "get"  # a value from the learner's namespace: {"name": NAME}
+    CALL = "call"  # {"target": NAME | handle, "args": [...], "kwargs": {...}}
+    GETATTR = "getattr"  # {"handle": ID, "name": ATTRIBUTE}
+    END = "end"  # exit
+
+
+class Reply(enum.StrEnum):
+    """What comes back, under the key "reply"."""
+    OK = "ok"  # {"value": encoded} and, after CALL, {"changed": [argument names], "generators": [states]}
+    ERROR = "error"  # {"type": NAME, "message": TEXT}: the learner's code raised
+    PRELOADED = "preloaded"  # {"failed": [cell index, ...], "threads": [name, ...]}
+    FORKED = "forked"  # the zygote forked: {"pid": PID}
+    READY = "ready"  # a learner process's first message on its own channel
+    STARTING = "starting"  # before each learner cell: {"index": I}
+    CELLS_RUN = "cells_run"  # {"failed": [[index, error type, message], ...]}
+    CHILD_EXIT = "child_exit"  # the zygote, once a learner process is gone and cleaned up after:
+    #                            {"pid": PID, "code": exit code, "tainted": why the zygote is unfit | null}
 
 
 def _array(value: np.ndarray) -> dict:
@@ -126,9 +156,9 @@ def decode(message, make_handle=None):
     raise ProtocolError(f"unknown value kind {kind!r}")
 
 
-def parse(line: bytes) -> dict:
+def _parse(body: bytes) -> dict:
     try:
-        message = json.loads(line)
+        message = json.loads(body)
     except ValueError as error:
         raise ProtocolError(f"not JSON: {error}") from None
     if not isinstance(message, dict):
@@ -136,39 +166,63 @@ def parse(line: bytes) -> dict:
     return message
 
 
-class MessageReader:
-    """Reads messages from a pipe with a timeout. It keeps its own buffer: select() on a buffered file object
-    would miss a message already read into the buffer together with the previous one."""
+class Channel:
+    """One end of a private message channel over a connected socket.
 
-    def __init__(self, fd: int):
-        self.fd = fd
+    A frame is `MAC SEQUENCE JSON\\n`: MAC is an HMAC-SHA256 with the key of this pair of processes over
+    `SEQUENCE JSON`, and SEQUENCE counts the frames each side has sent. A frame signed with another key, out of
+    sequence or garbled raises ProtocolError: nothing meant for (or forged by) another submission is accepted.
+    With `accept_fds`, descriptors sent alongside (SCM_RIGHTS) are kept in `self.fds`; without it, any that a
+    peer sends are closed by the kernel unread.
+    """
+
+    def __init__(self, sock: socket.socket, key: bytes, accept_fds: bool = False):
+        self.sock, self.key, self.accept_fds = sock, key, accept_fds
+        self.sent = self.received = 0
         self.buffer = b""
+        self.fds: list[int] = []
 
-    def read(self, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
+    def _mac(self, signed: bytes) -> bytes:
+        return hmac.new(self.key, signed, "sha256").hexdigest().encode()
+
+    def send(self, message: dict, fds: list[int] = ()) -> None:
+        signed = f"{self.sent} ".encode() + json.dumps(message).encode()
+        frame = self._mac(signed) + b" " + signed + b"\n"
+        self.sent += 1
+        if fds:
+            done = socket.send_fds(self.sock, [frame], list(fds))
+            frame = frame[done:]
+        self.sock.sendall(frame)
+
+    def _fill(self, timeout: float | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_MESSAGE:
                 raise ProtocolError("message too large")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if (remaining is not None and remaining <= 0) or not select.select([self.sock], [], [], remaining)[0]:
                 raise TimeoutError
-            chunk = os.read(self.fd, 1 << 20)
+            if self.accept_fds:
+                chunk, fds, _, _ = socket.recv_fds(self.sock, 1 << 20, 4)
+                self.fds += fds
+            else:
+                chunk = self.sock.recv(1 << 20)
             if not chunk:
                 raise EOFError("the other side closed the channel")
             self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return parse(line)
 
+    def receive(self, timeout: float | None) -> dict:
+        """The next message; waits at most `timeout` seconds (None: for ever)."""
+        self._fill(timeout)
+        frame, self.buffer = self.buffer.split(b"\n", 1)
+        mac, _, signed = frame.partition(b" ")
+        if not hmac.compare_digest(mac, self._mac(signed)):
+            raise ProtocolError("a message not signed with this channel's key")
+        sequence, _, body = signed.partition(b" ")
+        if sequence != str(self.received).encode():
+            raise ProtocolError(f"message {sequence[:20]!r} out of sequence (expected {self.received})")
+        self.received += 1
+        return _parse(body)
 
-def write_message(stream, message: dict) -> None:
-    stream.write(json.dumps(message).encode() + b"\n")
-    stream.flush()
-
-
-def read_message(stream) -> dict:
-    line = stream.readline(MAX_MESSAGE + 1)
-    if not line:
-        raise EOFError("the other side closed the channel")
-    if len(line) > MAX_MESSAGE:
-        raise ProtocolError("message too large")
-    return parse(line)
+    def close(self) -> None:
+        self.sock.close()

@@ -14,7 +14,10 @@ import ast
 import contextlib
 import io
 import os
+import re
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +28,7 @@ import numpy as np
 
 from autograder import rpc, sandbox
 from autograder.notebooks import cells_by_id, grade_id, solution_ids
+from autograder.rpc import Op, Reply
 
 STARTUP_SECONDS = 90  # a zygote's start: the lesson's setup cell (importing torch) in a new sandbox
 
@@ -62,7 +66,11 @@ def learner_cells(submission, source) -> list[str]:
 
 
 class Zygote:
-    """A warm sandboxed runner that has run the lesson's setup cell and forks one learner process per request."""
+    """A warm sandboxed runner that has run the lesson's setup cell and forks one learner process per submission.
+
+    It talks to the grader over a control socket of its own; each learner process gets a fresh socket pair and
+    key (see autograder.runner), so what one learner sends can reach only the grader's end of its own channel.
+    """
 
     def __init__(self, setup_source: str, workdir: Path, limits: sandbox.Limits, use_sandbox: bool = True):
         self.setup_source = setup_source
@@ -70,49 +78,74 @@ class Zygote:
         self.limits = limits
         self.use_sandbox = use_sandbox
         self.process = None
+        self.control: rpc.Channel | None = None
 
     def _spawn(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "autograder.runner"]
+        ours, theirs = socket.socketpair()
+        # -P: neither the working folder (the learners' scratch) nor any other writable one is on sys.path
+        argv = [sys.executable, "-P", "-m", "autograder.runner", str(theirs.fileno())]
         env = None
         if self.use_sandbox:
-            argv = sandbox.bwrap_command(argv, writable=[self.workdir], cwd=self.workdir)
+            argv = sandbox.bwrap_command(argv, cwd=self.workdir, limits=self.limits, grader_side=False)
         else:
             env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
-        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, cwd=self.workdir, env=env, pass_fds=[theirs.fileno()],
                                         preexec_fn=self.limits.apply, start_new_session=True)
-        self.reader = rpc.MessageReader(self.process.stdout.fileno())
-        self.write({"op": "preload", "cells": [self.setup_source]})
-        answer = self.read(STARTUP_SECONDS)
+        theirs.close()
+        key = secrets.token_bytes(32)
+        ours.sendall(key.hex().encode() + b"\n")
+        self.control = rpc.Channel(ours, key)
+        self.control.send({"op": Op.PRELOAD, "cells": [self.setup_source]})
+        answer = self._expect(Reply.PRELOADED, STARTUP_SECONDS)
         if answer.get("failed"):
             raise LearnerFailure("the lesson's setup cell failed in the sandbox")
         if answer.get("threads"):  # forking a process with threads can deadlock its children
             raise LearnerFailure(f"the zygote runs threads after its setup: {answer['threads']}")
 
-    def write(self, message: dict) -> None:
-        rpc.write_message(self.process.stdin, message)
+    def _expect(self, reply: Reply, timeout: float) -> dict:
+        answer = self.control.receive(timeout)
+        if answer.get("reply") != reply:
+            raise rpc.ProtocolError(f"the zygote answered {str(answer)[:100]} where {reply} was due")
+        return answer
 
-    def read(self, timeout: float) -> dict:
-        return self.reader.read(timeout)
-
-    def fork(self) -> None:
-        """Start a fresh learner process (the zygote starts first if it is not running)."""
+    def fork(self, key: bytes) -> rpc.Channel:
+        """A fresh learner process (the zygote starts first if it is not running), and the grader's end of its
+        private channel, signed with `key`."""
         if self.process is None or self.process.poll() is not None:
             self.restart()
             self._spawn()
-        self.write({"op": "fork"})
-        if not self.read(STARTUP_SECONDS).get("forked"):
-            raise rpc.ProtocolError("the zygote did not fork")
-
-    def end_child(self) -> None:
-        """End the current learner process and wait until the zygote has cleaned up after it."""
+        ours, theirs = socket.socketpair()
         try:
-            self.write({"op": "end"})
-            while "child_exit" not in self.read(10):
-                pass
-        except (TimeoutError, EOFError, BrokenPipeError, rpc.ProtocolError):
+            self.control.send({"op": Op.FORK, "key": key.hex()}, fds=[theirs.fileno()])
+        finally:
+            theirs.close()
+        self.child = self._expect(Reply.FORKED, STARTUP_SECONDS)["pid"]
+        return rpc.Channel(ours, key)
+
+    def finish(self, kill: bool) -> tuple[int | None, str | None, bool]:
+        """Wait until the current learner process has ended and the zygote has cleaned up after it (`kill`: end
+        it now). Returns (exit code or None, why the zygote was replaced or None, whether the zygote itself was
+        lost: killed, stopped or out of step, which only learner code can do)."""
+        try:
+            if kill:
+                self.control.send({"op": Op.KILL})
+            try:
+                answer = self._expect(Reply.CHILD_EXIT, 10)
+            except TimeoutError:
+                if kill:
+                    raise
+                self.control.send({"op": Op.KILL})  # it ignored the end of its channel
+                answer = self._expect(Reply.CHILD_EXIT, 10)
+            if answer.get("pid") != self.child:
+                raise rpc.ProtocolError("the zygote reported the end of another process")
+        except (TimeoutError, EOFError, OSError, rpc.ProtocolError) as error:
             self.restart()
+            return None, f"it was killed, stopped or out of step ({type(error).__name__})", True
+        if answer.get("tainted"):  # what the learner left could not be removed: a fresh zygote for the next one
+            self.restart()
+        return answer.get("code"), answer.get("tainted"), False
 
     def restart(self) -> None:
         if self.process is not None:
@@ -120,6 +153,9 @@ class Zygote:
                 os.killpg(self.process.pid, 9)
             self.process.wait()
             self.process = None
+        if self.control is not None:
+            self.control.close()
+            self.control = None
 
     def close(self, remove_workdir: bool = False) -> None:
         self.restart()
@@ -128,8 +164,12 @@ class Zygote:
 
 
 class Learner:
-    """One submission's learner process, forked from a zygote. After a crash or a timeout it is forked again with
-    the cells that ran before; a cell that hangs is skipped, one that kills the process ends the list."""
+    """One submission's learner process, forked from a zygote, and the grader's end of its private channel.
+
+    After a crash or a timeout it is forked again with the cells that ran before; a cell that hangs is skipped,
+    one that kills the process ends the list. Whatever its process does to its channel (garbage, forged or
+    replayed messages, closing it, faking its exit) ends only this learner: the events name it for the flags.
+    """
 
     def __init__(self, cells: list[str], zygote: Zygote, call_timeout: float, max_restarts: int = 3):
         self.cells = list(cells)
@@ -137,88 +177,97 @@ class Learner:
         self.call_timeout = call_timeout
         self.cell_timeout = max(call_timeout, 30.0)  # a cell may import or build data; a busy machine is slow
         self.restarts_left = max_restarts
-        self.alive = False
+        self.channel: rpc.Channel | None = None
+        self.lost_zygote = False  # its code killed or stopped the zygote, as the last learner process ended
+        self.damaged = False  # ... during a call: a restart would run the cells that did it again
         self.events: list[str] = []  # what happened, for the instructor's flags
         self.cell_errors: list = []
 
-    def _lost(self, answer: dict | None) -> int | None:
-        """After the learner process died: resynchronise with the zygote; the exit code if known."""
-        self.alive = False
-        try:
-            while answer is None or "child_exit" not in answer:
-                answer = self.zygote.read(10)
-        except (TimeoutError, EOFError, rpc.ProtocolError):
-            self.zygote.restart()
+    @property
+    def alive(self) -> bool:
+        return self.channel is not None
+
+    def _end(self, kill: bool) -> int | None:
+        """End the learner process (politely: by closing its channel); its exit code if known."""
+        if self.channel is None:
             return None
-        return answer["child_exit"]
+        if not kill:
+            with contextlib.suppress(OSError):
+                self.channel.send({"op": Op.END})
+        self.channel.close()
+        self.channel = None
+        code, replaced, lost = self.zygote.finish(kill)
+        if replaced:
+            self.events.append(f"the warm learner process was replaced after this submission: {replaced}")
+        self.lost_zygote = lost
+        return code
+
+    def _broken(self, error: Exception, during: str) -> str:
+        """End a learner process that closed, garbled or desynchronised its channel; the event for the flags."""
+        code = self._end(kill=True)
+        if isinstance(error, rpc.ProtocolError):
+            return f"the learner's process broke the grading protocol {during} ({error}) and was stopped"
+        return f"the learner's process died or closed its channel {during} (exit code {code})"
 
     def start(self) -> None:
         while True:
             try:
-                self.zygote.fork()
-            except (TimeoutError, EOFError, BrokenPipeError, rpc.ProtocolError):
+                self.channel = self.zygote.fork(secrets.token_bytes(32))
+                if self.channel.receive(STARTUP_SECONDS).get("reply") != Reply.READY:
+                    raise rpc.ProtocolError("no ready message")
+                self.channel.send({"op": Op.CELLS, "cells": self.cells})
+            except (TimeoutError, EOFError, OSError, rpc.ProtocolError):
+                self._end(kill=True)
                 self.zygote.restart()
                 raise LearnerFailure("the sandboxed learner process did not start") from None
-            self.zygote.write({"op": "cells", "cells": self.cells})
             current = None
             try:
                 while True:
-                    message = self.zygote.read(self.cell_timeout)
-                    if "starting" in message:
-                        current = int(message["starting"])
-                    elif "child_exit" in message:
-                        code = self._lost(message)
-                        self.events.append(f"the learner's process died (exit code {code}) in one of its cells; "
-                                           "the cells after it were not run")
-                        self.cells = self.cells[: current or 0]
-                        break
-                    else:
+                    message = self.channel.receive(self.cell_timeout)
+                    if message.get("reply") == Reply.STARTING:
+                        current = int(message["index"])
+                    elif message.get("reply") == Reply.CELLS_RUN:
                         self.cell_errors = message.get("failed", [])
-                        self.alive = True
                         return
+                    else:
+                        raise rpc.ProtocolError(f"unexpected {str(message)[:60]}")
             except TimeoutError:
                 self.events.append(f"a cell of the learner ran over {self.cell_timeout:.0f} s and was skipped")
-                self.zygote.restart()
+                self._end(kill=True)
                 if current is None:
                     raise LearnerFailure("the learner's process did not start") from None
                 del self.cells[current]
-            except (EOFError, rpc.ProtocolError):
-                self.zygote.restart()
-                self.events.append("the learner's process broke its channel; the cells after it were not run")
+            except (EOFError, OSError, ValueError, TypeError, KeyError, rpc.ProtocolError) as error:
+                self.events.append(self._broken(error, "in one of its cells") + "; the cells after it were not run")
                 self.cells = self.cells[: current or 0]
 
     def request(self, message: dict) -> dict:
         if not self.alive:
+            if self.damaged:
+                raise LearnerFailure("your code stopped the grader's learner process; no further checks were run")
             if self.restarts_left <= 0:
                 raise LearnerFailure("your code crashed or hung too often; no further checks were run")
             self.restarts_left -= 1
             self.start()
         try:
-            self.zygote.write(message)
-            answer = self.zygote.read(self.call_timeout)
+            self.channel.send(message)
+            answer = self.channel.receive(self.call_timeout)
+            if answer.get("reply") not in (Reply.OK, Reply.ERROR):
+                raise rpc.ProtocolError(f"unexpected {str(answer)[:60]}")
         except TimeoutError:
-            self.zygote.restart()
-            self.alive = False
+            self._end(kill=True)
             self.events.append(f"a call ran over {self.call_timeout:.0f} s")
             raise LearnerFailure(f"your code did not return within {self.call_timeout:.0f} s") from None
-        except (EOFError, BrokenPipeError, rpc.ProtocolError) as exc:
-            self.zygote.restart()
-            self.alive = False
-            self.events.append(f"the learner's process broke its channel during a call ({type(exc).__name__})")
-            raise LearnerFailure("your code crashed the Python process") from None
-        if "child_exit" in answer:
-            code = self._lost(answer)
-            self.events.append(f"the learner's process died during a call (exit code {code})")
-            raise LearnerFailure(f"your code crashed the Python process (exit code {code})")
-        if "error" in answer:
-            error = answer["error"]
-            raise LearnerFailure(f"{error.get('type')}: {error.get('message')}")
+        except (EOFError, OSError, rpc.ProtocolError) as error:
+            self.events.append(self._broken(error, "during a call"))
+            self.damaged = self.lost_zygote
+            raise LearnerFailure("your code crashed the Python process or broke its channel to the grader") from None
+        if answer["reply"] == Reply.ERROR:
+            raise LearnerFailure(f"{str(answer.get('type'))[:80]}: {str(answer.get('message'))[:500]}")
         return answer
 
     def close(self) -> None:
-        if self.alive:
-            self.zygote.end_child()
-            self.alive = False
+        self._end(kill=False)
 
 
 @dataclass
@@ -243,10 +292,11 @@ class _Remote:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        return _decode(self._learner, self._learner.request({"op": "getattr", "handle": self._handle, "name": name})["ok"])
+        request = {"op": Op.GETATTR, "handle": self._handle, "name": name}
+        return _decode(self._learner, self._learner.request(request).get("value"))
 
     def __call__(self, *args, **kwargs):
-        return _call(self._learner, self._handle, args, kwargs)
+        return _call(self._learner, self._handle, args, kwargs, what=f"your {self._type}")
 
     def __repr__(self):
         return f"<learner's {self._type}>"
@@ -259,7 +309,7 @@ def _decode(learner: Learner, message):
         raise LearnerFailure(f"your code returned something the grader cannot read ({exc})") from None
 
 
-def _call(learner: Learner, target, args, kwargs):
+def _call(learner: Learner, target, args, kwargs, what: str = "your function"):
     handles: list = []
 
     def own(value):  # one of this learner's objects, passed back to its code (e.g. a model to a training loop)
@@ -270,31 +320,82 @@ def _call(learner: Learner, target, args, kwargs):
     if handles:
         raise TypeError("only data (arrays, numbers, strings, numpy Generators and containers of them) and the "
                         "learner's own objects can be passed to learner code")
-    answer = learner.request({"op": "call", "target": target, "args": encoded, "kwargs": encoded_kwargs})
-    for original, after in zip(args, answer.get("args_after", []), strict=False):
-        _write_back(original, _decode(learner, after))
-    for name, after in answer.get("kwargs_after", {}).items():
-        if name in kwargs:
-            _write_back(kwargs[name], _decode(learner, after))
-    return _decode(learner, answer["ok"])
+    generators = _generators([*args, *kwargs.values()])
+    if any(type(g.bit_generator).__name__ not in LCG_MULTIPLIERS for g in generators):
+        raise TypeError(f"only generators of {' or '.join(LCG_MULTIPLIERS)} (np.random.default_rng) can be passed "
+                        "to learner code")
+    answer = learner.request({"op": Op.CALL, "target": target, "args": encoded, "kwargs": encoded_kwargs})
+    # The grader's arguments stay as they were: a change the call made in place fails it, and only the
+    # generators move on, along their own streams (see _follow).
+    if answer.get("changed"):
+        name = re.sub(r"[^\w\[\]'\" .-]", "", str(answer["changed"][0]))[:40]
+        raise LearnerFailure(f"{what} changed its argument {name} in place; compute a new array instead of "
+                             "writing into the one it was given")
+    states = answer.get("generators", [])
+    if not isinstance(states, list) or len(states) != len(generators):
+        raise LearnerFailure("your code returned something the grader cannot read (generator states)")
+    for generator, state in zip(generators, states, strict=True):
+        _follow(generator, _decode(learner, state), what)
+    return _decode(learner, answer.get("value"))
 
 
-def _write_back(original, after) -> None:
-    """Make an argument look as the learner's call left it, as it would in a kernel: arrays it wrote into
-    (also inside dicts, lists and tuples) and generators it drew from."""
-    if isinstance(original, np.ndarray):
-        if original.flags.writeable and isinstance(after, np.ndarray) and after.shape == original.shape:
-            np.copyto(original, after, casting="unsafe")
-    elif isinstance(original, np.random.Generator):
-        if isinstance(after, np.random.Generator) and type(after.bit_generator) is type(original.bit_generator):
-            original.bit_generator.state = after.bit_generator.state
-    elif isinstance(original, dict) and isinstance(after, dict):
-        for key, value in original.items():
-            if key in after:
-                _write_back(value, after[key])
-    elif isinstance(original, (list, tuple)) and isinstance(after, (list, tuple)):
-        for value, changed in zip(original, after, strict=False):
-            _write_back(value, changed)
+def _generators(value) -> list[np.random.Generator]:
+    """The numpy generators inside `value`, in the order rpc.encode meets them."""
+    if isinstance(value, np.random.Generator):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [g for item in value for g in _generators(item)]
+    if isinstance(value, dict):
+        return [g for pair in value.items() for g in _generators(list(pair))]
+    return []
+
+
+LCG_MULTIPLIERS = {"PCG64": 0x2360ED051FC65DA44385DF649FCCF645, "PCG64DXSM": 0xDA942042E4DD58B5}
+MAX_DRAWS = 2**40  # more 64-bit draws than any call can make within its time limit
+SPARE_HALF_WINDOW = 2**20  # a call's last 32-bit draw is looked for among its last 2**20 draws
+
+
+def _lcg_steps(start: int, end: int, multiplier: int, increment: int) -> int | None:
+    """How many steps of the 128-bit LCG (state * multiplier + increment) lead from `start` to `end` (O'Neill's
+    pcg_extras distance, one bit of the step count at a time); None if `end` is no state of that stream."""
+    mask, steps, bit = 2**128 - 1, 0, 1
+    while start != end:
+        if bit > mask:
+            return None
+        if (start ^ end) & bit:
+            start = (start * multiplier + increment) & mask
+            steps |= bit
+        bit <<= 1
+        increment = ((multiplier + 1) * increment) & mask
+        multiplier = (multiplier * multiplier) & mask
+    return steps
+
+
+def _follow(generator: np.random.Generator, state, what: str) -> None:
+    """Advance the grader's `generator` to where the learner's call left its copy (`state`), as a kernel would,
+    and only so: forward along its own stream, by at most MAX_DRAWS draws, keeping as the spare half of a 64-bit
+    draw (numpy's `uinteger`, the next 32-bit draw) one it had or one of those draws made. Any state that drawing
+    could not have reached (another stream, a step back, a jump, a spare half made up) fails the call."""
+    bit_generator = generator.bit_generator
+    before = bit_generator.state
+    try:
+        half = int(state["has_uint32"]) == 1
+        uinteger = int(state["uinteger"])
+        steps = None if state["bit_generator"] != before["bit_generator"] or state["state"]["inc"] != \
+            before["state"]["inc"] else _lcg_steps(before["state"]["state"], int(state["state"]["state"]),
+                                                   LCG_MULTIPLIERS[before["bit_generator"]], before["state"]["inc"])
+    except (KeyError, TypeError, ValueError):
+        steps = None
+    reachable = steps is not None and steps <= MAX_DRAWS and 0 <= uinteger < 2**32
+    if reachable and half and not (before["has_uint32"] == 1 and uinteger == before["uinteger"]):
+        drawn = type(bit_generator)()
+        drawn.state = before
+        drawn.advance(max(0, steps - SPARE_HALF_WINDOW))
+        reachable = uinteger in drawn.random_raw(min(steps, SPARE_HALF_WINDOW)) >> np.uint64(32)
+    if not reachable:
+        raise LearnerFailure(f"{what} replaced the state of the random generator it was given; draw from it instead")
+    bit_generator.advance(steps)
+    bit_generator.state = {**bit_generator.state, "has_uint32": int(half), "uinteger": uinteger}
 
 
 class LearnerFunction:
@@ -305,12 +406,12 @@ class LearnerFunction:
 
     def __call__(self, *args, **kwargs):
         try:
-            return _call(self._learner, self.__name__, args, kwargs)
+            return _call(self._learner, self.__name__, args, kwargs, what=self.__name__)
         except LearnerFailure as failure:
             text = str(failure)
             if text.startswith("NotImplementedError"):
                 raise LearnerFailure(f"{self.__name__} is not implemented yet") from None
-            if text.startswith(("NameError: name '" + self.__name__, "your code")):
+            if text.startswith(("NameError: name '" + self.__name__, "your code", self.__name__ + " ")):
                 raise
             raise LearnerFailure(f"{self.__name__} raised {text}") from None
 
@@ -334,7 +435,7 @@ def run_trusted(source, submission, zygote: Zygote, call_timeout: float = 60.0) 
                     namespace[name] = LearnerFunction(learner, name)
                 else:
                     try:
-                        namespace[name] = _decode(learner, learner.request({"op": "get", "name": name})["ok"])
+                        namespace[name] = _decode(learner, learner.request({"op": Op.GET, "name": name}).get("value"))
                     except LearnerFailure:
                         namespace.pop(name, None)  # unanswered: the test cell meets a NameError, as in a kernel
         for cell in source.cells:

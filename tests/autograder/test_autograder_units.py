@@ -157,31 +157,31 @@ def _trusted_runs(tmp_path, source, other):
         zygote.close()
 
 
-def test_trusted_run_proxies_objects_and_in_place_writes(tmp_path):
+def test_trusted_run_proxies_objects_and_fails_in_place_writes(tmp_path):
     """Learner objects stay in the sandbox (calls and attribute reads cross as handles, and they can be passed
-    back to the learner's functions); arrays a learner writes into (passed by position or by keyword) come back
-    changed, as they would in a kernel."""
+    back to the learner's functions); a function that writes into an argument (passed by position or by keyword,
+    or inside a dict) fails with a message naming it, and the grader's own arrays keep their values."""
     solution = ("class Counter:\n    def __init__(self, start):\n        self.value = start\n"
                 "    def add(self, k):\n        self.value += k\n        return self.value\n\n"
                 "def make_counter(start):\n    return Counter(start)\n\n"
                 "def add_twice(counter, k):\n    counter.add(k)\n    return counter.add(k)\n\n"
-                "def double_in_place(a):\n    a *= 2\n\n"
-                "def double_all(d):\n    d['a'] *= 2\n    d['b'][0] *= 2\n")
+                "def doubled(a):\n    return a * 2\n\n"
+                "def doubled_all(d):\n    return {'a': d['a'] * 2, 'b': [d['b'][0] * 2]}\n")
     tests = {"test_make_counter": "c = make_counter(3)\nassert c.add(2) == 5 and c.value == 5\n"
                                   "assert add_twice(c, 1) == 7 and c.value == 7 and add_twice([c][0], 0) == 7\n",
-             "test_double_in_place": "x = np.ones(3)\ndouble_in_place(x)\nassert (x == 2).all(), x\n"
-                                     "d = {'a': np.ones(2)}\ndouble_in_place(d['a'])\nassert (d['a'] == 2).all()\n"
-                                     "y = np.ones(2)\ndouble_in_place(a=y)\nassert (y == 2).all(), 'by keyword'\n",
-             "test_double_all": "d = {'a': np.ones(2), 'b': [np.ones(1)]}\ndouble_all(d)\n"
-                                "assert (d['a'] == 2).all() and (d['b'][0] == 2).all(), d\n"}
+             "test_doubled": "x = np.ones(3)\nassert (doubled(x) == 2).all() and (x == 1).all(), x\n"
+                             "y = np.ones(2)\nassert (doubled(a=y) == 2).all() and (y == 1).all(), 'by keyword'\n",
+             "test_doubled_all": "d = {'a': np.ones(2), 'b': [np.ones(1)]}\nout = doubled_all(d)\n"
+                                 "assert (out['a'] == 2).all() and (d['a'] == 1).all() and (d['b'][0] == 1).all(), d\n"}
     source = notebook_from_cells("import numpy as np", {"make_counter": solution}, tests)
-    wrong = notebook_from_cells("import numpy as np", {"make_counter": solution.replace("a *= 2", "a = a * 2")
-                                                       .replace("self.value += k", "self.value = k")
-                                                       .replace("d['a'] *= 2\n    d['b'][0] *= 2",
-                                                                "d = {'a': d['a'] * 2}")}, tests)
-    right, bad = _trusted_runs(tmp_path, source, wrong)
+    in_place = notebook_from_cells("import numpy as np", {"make_counter": solution.replace(
+        "return a * 2", "a *= 2\n    return a").replace("self.value += k", "self.value = k").replace(
+        "return {'a': d['a'] * 2", "d['b'][0] *= 2\n    return {'a': d['a'] * 2")}, tests)
+    right, bad = _trusted_runs(tmp_path, source, in_place)
     assert all(v.passed for v in right.verdicts.values()), right.verdicts
     assert not any(v.passed for v in bad.verdicts.values()), bad.verdicts
+    assert "doubled changed its argument a in place" in bad.verdicts["test_doubled"].message
+    assert "doubled_all changed its argument d in place" in bad.verdicts["test_doubled_all"].message
 
 
 def test_list_and_tuple_subclasses_cross_as_plain_ones():
