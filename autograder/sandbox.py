@@ -256,7 +256,10 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
     environment = {"HOME": str(HOME), "USER": "learner", "LOGNAME": "learner", "LANG": "C.UTF-8",
                    "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MPLBACKEND": "Agg",
                    "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "PYTHONHASHSEED": "0"}
+                   "PYTHONHASHSEED": "0",
+                   # the course's packages from the folder being graded (read-only here), not from wherever the
+                   # environment's editable install points: another copy of the course is not mounted
+                   "PYTHONPATH": str(root)}
     for name, value in environment.items():
         command += ["--setenv", name, value]
     command.append("--")
