@@ -178,25 +178,6 @@ def placeholder(ax, message: str):
                    fontsize=10, wrap=True)
 
 
-def compare_runs(ax, runs: dict, ylabel: str, *, baseline: float | None = None, baseline_label: str = "baseline",
-                 target: float | None = None, target_label: str = "target", logy: bool = True):
-    """Test curves of several models on one axes: `runs` maps a label to (steps, values, colour name).
-
-    The baseline is dashed red, the target dotted grey; both optional."""
-    for label, (steps, values, color) in runs.items():
-        ax.plot(steps, values, "o-", ms=3, color=PALETTE[color], label=label)
-    if logy:
-        ax.set_yscale("log")
-    if baseline is not None:
-        ax.axhline(baseline, color=PALETTE["red"], ls="--", label=baseline_label)
-    if target is not None:
-        ax.axhline(target, color=PALETTE["grey"], ls=":", label=target_label)
-    ax.set_xlabel("training step")
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-
-
 def line_chart(series: dict[str, np.ndarray], xlabel: str, ylabel: str, title: str = "", logy: bool = False,
                x=None, styles: dict[str, str] | None = None, logx: bool = False):
     """One axes of labelled lines (e.g. loss curves); `x` is shared, default 0, 1, 2, ..."""
