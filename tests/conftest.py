@@ -1,10 +1,16 @@
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# tests/ mirrors the code (tests/utils, tests/lessons, tests/autograder); its helper modules (conftest, classroom, the
+# lessons' variants) are imported by their plain names from any of these folders, and test file names are unique.
+for folder in (ROOT / "tests", ROOT / "tests" / "lessons"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 matplotlib.use("Agg")
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
 

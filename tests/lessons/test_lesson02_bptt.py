@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from conftest import solved
 
-from utils import checks, data, explorers, mistakes, plots, reference, training
+from utils import checks, data, plots
+from utils.lesson01_rnn_cell import torch_rnn
+from utils.lesson02_bptt import drawings, explorers, torch_bptt, training
+from utils.lesson02_bptt.grader import mistakes, reference
 
 LESSON = "02_bptt"
 
@@ -18,7 +21,7 @@ def lesson02():
 
 def _problem(seed=0, B=2, T=7, D=3, H=4):
     rng = np.random.default_rng(seed)
-    params = reference.rnn_cell_params(reference.rnn_cell(D, H, rng, scale=1.0))
+    params = torch_rnn.rnn_cell_params(torch_rnn.rnn_cell(D, H, rng, scale=1.0))
     return rng.normal(size=(B, T, D)), rng.uniform(-1, 1, size=(B, H)), params, rng.normal(size=(B, T, H))
 
 
@@ -26,13 +29,13 @@ def test_sequence_reference_matches_the_cell_step_by_step():
     x, h0, params, _ = _problem()
     hs, h = reference.run_rnn(x, h0, **params), h0
     for t in range(x.shape[1]):
-        h = reference.rnn_cell_step(x[:, t], h, **params)
+        h = torch_rnn.rnn_cell_step(x[:, t], h, **params)
         np.testing.assert_allclose(hs[:, t], h, atol=1e-14)
 
 
 def test_gradient_reference_agrees_with_central_differences():
     x, h0, params, G = _problem(1, T=4)
-    grads = reference.rnn_gradients(x, h0, params["W_x"], params["W_h"], params["b"], G)
+    grads = torch_bptt.rnn_gradients(x, h0, params["W_x"], params["W_h"], params["b"], G)
     np.testing.assert_allclose(grads["hs"], reference.run_rnn(x, h0, **params), atol=1e-14)
     for name, array in {"dx": x, "dh0": h0, "dW_h": params["W_h"], "db": params["b"]}.items():
         numeric = checks.numeric_gradient(lambda: float((reference.run_rnn(x, h0, **params) * G).sum()), array)
@@ -45,11 +48,11 @@ def test_gradient_reference_agrees_with_central_differences():
 def test_truncation_stops_the_gradient_at_chunk_boundaries():
     x, h0, params, G = _problem(2, T=9)
     args = (x, h0, params["W_x"], params["W_h"], params["b"])
-    full = reference.rnn_gradients(*args, G)
-    np.testing.assert_allclose(reference.rnn_gradients(*args, G, truncate=9)["dW_h"], full["dW_h"])
+    full = torch_bptt.rnn_gradients(*args, G)
+    np.testing.assert_allclose(torch_bptt.rnn_gradients(*args, G, truncate=9)["dW_h"], full["dW_h"])
     only_last = np.zeros_like(G)
     only_last[:, -1] = G[:, -1]
-    cut = reference.rnn_gradients(*args, only_last, truncate=3)  # the last chunk is steps 6..8
+    cut = torch_bptt.rnn_gradients(*args, only_last, truncate=3)  # the last chunk is steps 6..8
     assert np.abs(cut["dx"][:, :6]).max() == 0 and np.abs(cut["dx"][:, 6:]).max() > 0
     assert np.abs(cut["dh0"]).max() == 0
 
@@ -59,14 +62,14 @@ def test_truncated_gradients_from_a_learner_backward_equal_torch_truncation(less
     hs = reference.run_rnn(x, h0, **params)
     for window in (1, 3, 4, 11, 20):
         ours = training.truncated_gradients(lesson02["rnn_backward"], G, x, h0, hs, params["W_x"], params["W_h"], window)
-        torch_cut = reference.rnn_gradients(x, h0, params["W_x"], params["W_h"], params["b"], G, truncate=window)
+        torch_cut = torch_bptt.rnn_gradients(x, h0, params["W_x"], params["W_h"], params["b"], G, truncate=window)
         for name in ("dx", "dh0", "dW_x", "dW_h", "db"):
             np.testing.assert_allclose(ours[name], torch_cut[name], atol=1e-12, err_msg=f"{name}, window {window}")
 
 
 def test_training_with_a_learner_bptt_follows_torch_autograd(lesson02):
     rng = np.random.default_rng(4)
-    params = reference.rnn_model_params(1, 6, 1, rng)
+    params = torch_rnn.rnn_model_params(1, 6, 1, rng)
     initial = {name: array.copy() for name, array in params.items()}
     batches = [data.echo_batch(rng, 4, 8, 2) for _ in range(15)]
     optimizer, losses = training.TorchAdam(params, lr=0.02), []
@@ -79,13 +82,6 @@ def test_training_with_a_learner_bptt_follows_torch_autograd(lesson02):
         losses.append(loss)
     assert not np.allclose(params["W_h"], initial["W_h"])  # the numpy arrays were updated in place
     np.testing.assert_allclose(losses, training.train_with_autograd(initial, batches, lr=0.02), rtol=1e-10)
-
-
-def test_echo_batch_targets_are_the_delayed_inputs():
-    x, y = data.echo_batch(np.random.default_rng(5), 3, 10, 4)
-    assert x.shape == y.shape == (3, 10, 1)
-    np.testing.assert_array_equal(y[:, 4:], x[:, :6])
-    assert not y[:, :4].any()
 
 
 def test_named_results_and_gradient_mistakes():
@@ -103,7 +99,7 @@ def test_named_results_and_gradient_mistakes():
 
 def test_gradient_mistake_catalogues_differ_from_the_answer(lesson02):
     x, h0, params, G = _problem(6, T=5, D=4, H=4)
-    right = reference.rnn_gradients(x, h0, params["W_x"], params["W_h"], params["b"], G)
+    right = torch_bptt.rnn_gradients(x, h0, params["W_x"], params["W_h"], params["b"], G)
     for message, wrong in mistakes.rnn_backward(G, x, h0, right["hs"], params["W_x"], params["W_h"], params["b"]).items():
         assert any(not np.allclose(value, right[name]) for name, value in wrong.items()), message
     cell = reference.rnn_cell_gradients(G[:, 0], x[:, 0], h0, params["W_x"], params["W_h"], params["b"])
@@ -134,6 +130,6 @@ def test_bptt_player_flags_a_wrong_backward_and_reports_a_broken_one(lesson02):
 
 
 def test_lesson02_drawings_render():
-    assert plots.draw_bptt(3)._repr_png_().startswith(b"\x89PNG")
+    assert drawings.draw_bptt(3)._repr_png_().startswith(b"\x89PNG")
     chart = plots.line_chart({"a": [1.0, 0.1], "b": [2.0, 0.5]}, "step", "loss", logy=True, logx=True, x=[1, 10])
     assert chart._repr_png_().startswith(b"\x89PNG")
