@@ -5,10 +5,14 @@ A lesson's `pretrained` module declares each file it ships as a `Checkpoint(file
 `CHECKPOINTS`; its loaders read `checkpoint.contents()`. Three ways in, one code path:
 
     checkpoint.contents()              the committed file, read once per process (tensors and plain data only)
-    checkpoint.retrain()               a lesson's RETRAIN flag: train again now; this process loads the new models
+    checkpoint.retrain(**options)      a lesson's RETRAIN flag: train again now; this process loads the new models
                                        from then on, and the committed file is left as it is
     python -m utils.checkpoints 06     retrain a lesson's checkpoints and write the committed files
                                        (`--only NAME`, `--folder DIR`; one CPU thread, as the lessons run)
+
+Where a lesson's trained model is the answer of a graded exercise (lesson 07's CharLM, lesson 08's Seq2Seq), its
+`train` takes that class as an option: the lesson passes the learner's own class, and the command passes the
+reference that the lesson's grader side names in `TRAINING_OPTIONS` ({checkpoint name: options}).
 """
 
 from __future__ import annotations
@@ -53,11 +57,11 @@ class Checkpoint:
             self._contents = torch.load(self.path, weights_only=True)
         return self._contents
 
-    def retrain(self, output: Path | None = None) -> dict:
-        """Train the contents again; from now on this process loads from them. A file is written only when
-        `output` names one (the script does; a lesson's RETRAIN flag does not, so a learner's run never changes
-        the course's files)."""
-        contents = self.train()
+    def retrain(self, output: Path | None = None, **options) -> dict:
+        """Train the contents again (`options` go to `train`); from now on this process loads from them. A file is
+        written only when `output` names one (the script does; a lesson's RETRAIN flag does not, so a learner's run
+        never changes the course's files)."""
+        contents = self.train(**options)
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
             torch.save(contents, output)
@@ -69,15 +73,23 @@ class Checkpoint:
         self._contents = None
 
 
-def lesson_checkpoints(lesson: str) -> list[Checkpoint]:
-    """The checkpoints of a lesson given as "06", "06_classification_and_labeling" or its package name."""
+def lesson_package(lesson: str) -> str:
+    """The package name of a lesson given as "06", "06_classification_and_labeling" or its package name."""
     number = lesson.removeprefix("lesson")[:2]
     packages = [info.name for info in pkgutil.iter_modules(utils.__path__) if info.name.startswith(f"lesson{number}_")]
     if len(packages) != 1:
         raise SystemExit(f"no lesson package utils/lesson{number}_*/ for {lesson!r}")
-    # by name: the core never imports a lesson in its code, only this command looks one up
-    pretrained = importlib.import_module(f"utils.{packages[0]}.pretrained")
-    return list(pretrained.CHECKPOINTS)
+    return packages[0]
+
+
+def lesson_checkpoints(lesson: str) -> list[tuple[Checkpoint, dict]]:
+    """A lesson's checkpoints, each with the options its grader side gives for training it with the references."""
+    package = lesson_package(lesson)
+    # looked up by name: the core imports no lesson in its code; only this maintainer's command finds one
+    pretrained = importlib.import_module(f"utils.{package}.pretrained")
+    grader = importlib.import_module(f"utils.{package}.grader")
+    options = getattr(grader, "TRAINING_OPTIONS", {})
+    return [(checkpoint, options.get(checkpoint.name, {})) for checkpoint in pretrained.CHECKPOINTS]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,14 +98,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", help="the name of one checkpoint (its file name without .pt)")
     parser.add_argument("--folder", type=Path, default=FOLDER, help="where to write (default: utils/trained)")
     args = parser.parse_args(argv)
-    chosen = [c for c in lesson_checkpoints(args.lesson) if args.only in (None, c.name)]
+    chosen = [(c, options) for c, options in lesson_checkpoints(args.lesson) if args.only in (None, c.name)]
     if not chosen:
         raise SystemExit(f"lesson {args.lesson} has no checkpoint named {args.only!r}")
     torch.set_num_threads(1)  # one thread: the recorded seconds match what a lesson's own run measures
-    for checkpoint in chosen:
+    for checkpoint, options in chosen:
         start = time.perf_counter()
         output = args.folder / checkpoint.file
-        checkpoint.retrain(output)
+        checkpoint.retrain(output, **options)
         print(f"wrote {output} ({output.stat().st_size / 1e3:.0f} kB) in {time.perf_counter() - start:.0f} s",
               flush=True)
 

@@ -1,10 +1,6 @@
-"""Lesson 07's explorers, driven by the learner's own code (built on utils.widgets).
-
-    GenerationPlayer    text generated character by character from the committed character LSTM with the learner's
-                        sample_with_temperature; Play through the steps, see the next-character distribution
-    HiddenUnitExplorer  the committed weights loaded into the learner's CharLM; one unit of its cell state
-                        coloured over a stretch of held-out text, with a short list of units that track something
-"""
+"""Lesson 07's explorers: the generation player (the committed character model's next-character distribution at a
+chosen temperature, drawn from with the learner's sampler) and the hidden-unit explorer (one unit of the learner's
+own CharLM, holding the committed weights, coloured over held-out text)."""
 
 from __future__ import annotations
 
@@ -14,7 +10,11 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from utils import language, pretrained_language
+from utils.lesson07_language_models import corpora, pretrained
+from utils.lesson07_language_models.generation import probabilities
+from utils.lesson07_language_models.models import FastStepper
+from utils.lesson07_language_models.units import text_features
+from utils.plots import PALETTE
 from utils.widgets import Explorer, LearnerCodeNotReady, LiveFigure, TimelinePlayer, call_learner, slider
 
 PROMPTS = ("The ", 'The "', "   def ", "   for ", "class ")
@@ -34,7 +34,7 @@ class GenerationPlayer(TimelinePlayer):
 
     def __init__(self, sample_with_temperature, steps: int = 90):
         self.sampler = sample_with_temperature
-        self.stepper = language.FastStepper(pretrained_language.docs_model())
+        self.stepper = FastStepper(pretrained.docs_state_dict())
         self.steps = steps
         controls = {
             "temperature": slider("temperature", 0.8, 0.0, 2.0),
@@ -46,7 +46,7 @@ class GenerationPlayer(TimelinePlayer):
         self.ax_text.set_axis_off()
         self.text = self.ax_text.text(0.0, 1.0, "", va="top", ha="left", family="monospace", fontsize=9,
                                       transform=self.ax_text.transAxes, wrap=False)
-        self.bars = self.ax_bars.barh(np.arange(self.TOP), np.zeros(self.TOP), color="#9cc3e6")
+        self.bars = self.ax_bars.barh(np.arange(self.TOP), np.zeros(self.TOP), color=PALETTE["light_blue"])
         self.ax_bars.set_xlim(0, 1)
         self.ax_bars.set_ylim(self.TOP - 0.5, -0.5)
         self.ax_bars.set_yticks([])
@@ -58,7 +58,7 @@ class GenerationPlayer(TimelinePlayer):
     def compute(self, temperature, prompt):
         rng = np.random.default_rng(self.SEED)  # the same seed at every setting: only the temperature differs
         state = self.stepper.start()
-        for index in language.encode(prompt):
+        for index in corpora.encode(prompt):
             logits, state = self.stepper.step(index, state)
         rows, drawn = [], []
         for _ in range(self.steps):
@@ -68,28 +68,28 @@ class GenerationPlayer(TimelinePlayer):
                 index = int(np.asarray(choice).reshape(-1)[0])
             except (TypeError, ValueError, IndexError):
                 raise LearnerCodeNotReady(f"sample_with_temperature returned {choice!r}, not a character id") from None
-            if not 0 <= index < language.VOCAB_SIZE:
-                raise LearnerCodeNotReady(f"sample_with_temperature returned {index}, outside 0..{language.VOCAB_SIZE - 1}")
+            if not 0 <= index < corpora.VOCAB_SIZE:
+                raise LearnerCodeNotReady(f"sample_with_temperature returned {index}, outside 0..{corpora.VOCAB_SIZE - 1}")
             drawn.append(index)
             logits, state = self.stepper.step(index, state)
         return np.array(rows), np.array(drawn)
 
     def draw_frame(self, t, result, temperature, prompt) -> None:
         rows, drawn = result
-        p = language.probabilities(rows[t], temperature)
+        p = probabilities(rows[t], temperature)
         top = np.argsort(-p)[: self.TOP]
         chosen = drawn[t]
         if chosen not in top:  # an unlikely draw (high temperature): show it in the last row
             top[-1] = chosen
         for bar, index, value in zip(self.bars, top, p[top], strict=True):
             bar.set_width(value)
-            bar.set_color("#b03a2e" if index == chosen else "#9cc3e6")
+            bar.set_color(PALETTE["red"] if index == chosen else PALETTE["light_blue"])
         for artist, index in zip(self.labels, top, strict=True):
-            artist.set_text(repr(language.decode([index]))[1:-1])
+            artist.set_text(repr(corpora.decode([index]))[1:-1])
         entropy = -(p[p > 0] * np.log2(p[p > 0])).sum()
-        self.ax_bars.set_title(f"step {t}: drew {language.decode([chosen])!r} (p = {p[chosen]:.2f}); "
+        self.ax_bars.set_title(f"step {t}: drew {corpora.decode([chosen])!r} (p = {p[chosen]:.2f}); "
                                f"entropy {entropy:.2f} bits", fontsize=9)
-        generated = language.decode(drawn[: t + 1])
+        generated = corpora.decode(drawn[: t + 1])
         lines = _shown(prompt + generated).split("\n")
         wrapped = [line[i: i + 56] for line in lines for i in range(0, max(len(line), 1), 56)]
         self.text.set_text("\n".join(wrapped[-12:]) + "\u258c")
@@ -113,18 +113,18 @@ class HiddenUnitExplorer(Explorer):
 
     def __init__(self, char_lm):
         self.char_lm = char_lm
-        self.ids = language.docs_corpus().validation[: self.LENGTH]
-        text = language.decode(self.ids)
+        self.ids = corpora.docs_corpus().validation[: self.LENGTH]
+        text = corpora.decode(self.ids)
         self.line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         self.text_lines = text.split("\n")
-        self.features = language.text_features(text)
-        self.found = pretrained_language.units()
+        self.features = text_features(text)
+        self.found = pretrained.units()
         self.choices = {f"{name} (unit {info['unit']}, r = {info['r']:+.2f})": (name, info["unit"])
                         for name, info in self.found.items()}
         self._states = None
         self._holding = False
         first = next(iter(self.choices))
-        hidden = pretrained_language.DOCS["hidden_size"]
+        hidden = pretrained.DOCS["hidden_size"]
         controls = {
             "feature": widgets.Dropdown(options=list(self.choices), value=first, description="found unit",
                                         style={"description_width": "initial"}, layout=widgets.Layout(width="340px")),
@@ -180,10 +180,10 @@ class HiddenUnitExplorer(Explorer):
             super().update()
 
     def _learner_states(self) -> np.ndarray:
-        model = call_learner(self.char_lm, language.VOCAB_SIZE, pretrained_language.DOCS["embed_size"],
-                             pretrained_language.DOCS["hidden_size"])
+        model = call_learner(self.char_lm, corpora.VOCAB_SIZE, pretrained.DOCS["embed_size"],
+                             pretrained.DOCS["hidden_size"])
         try:
-            model.load_state_dict(pretrained_language.docs_state_dict())
+            model.load_state_dict(pretrained.docs_state_dict())
             model.eval()
             rows, state = [], None
             with torch.no_grad():
