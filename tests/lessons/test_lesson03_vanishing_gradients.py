@@ -3,10 +3,11 @@ long-lag experiment and the explorers."""
 
 import numpy as np
 import pytest
+import torch
 from conftest import solved
 
 from utils.lesson01_rnn_cell import torch_rnn
-from utils.lesson03_vanishing_gradients import checks, explorers, torch_jacobians
+from utils.lesson03_vanishing_gradients import checks, explorers, long_lag, torch_jacobians
 from utils.lesson03_vanishing_gradients.grader import mistakes, reference
 
 
@@ -108,3 +109,13 @@ def test_clipping_explorer_says_when_clip_grad_norm_returns_the_wrong_thing():
     explorer = explorers.ClippingExplorer(lambda grads, max_norm: grads)  # forgot total_norm
     explorer.update()
     assert not explorer.ready and "pair (clipped, total_norm)" in explorer.status.value
+
+
+def test_long_lag_task_puts_the_bit_first_and_training_is_seeded():
+    x, bits = long_lag.long_lag_batch(50, 7, torch.Generator().manual_seed(0))
+    assert x.shape == (50, 8, 1) and bits.shape == (50,)
+    assert torch.equal(x[:, 0, 0], 2.0 * bits - 1.0)  # the answer is the first input, +-1
+    first = long_lag.train_long_lag(3, seed=0, steps=5)
+    assert first == long_lag.train_long_lag(3, seed=0, steps=5)
+    accuracy, reach = first
+    assert 0.0 <= accuracy <= 1.0 and reach > 0.0
