@@ -83,7 +83,7 @@ def gru_gates(x_t, h_prev, W_x, W_h, b_x, b_h) -> dict[str, np.ndarray]:
 
 def gru_cell_variant(x_t, h_prev, W_x, W_h, b_x, b_h, reset: str = "after", mix: str = "torch",
                      gate=torch.sigmoid, candidate=torch.tanh) -> np.ndarray:
-    """One GRU step written out with torch operations, in the variants the course compares (and `utils.mistakes`
+    """One GRU step written out with torch operations, in the variants the course compares (and `grader.mistakes`
     uses to predict wrong answers). The defaults are torch.nn.GRUCell exactly.
 
     reset: "after"  r * (W_hn h + b_hn)   torch and cuDNN

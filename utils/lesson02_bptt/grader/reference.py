@@ -40,7 +40,7 @@ def tanh_backward(dh, h) -> np.ndarray:
 
 def linear_map_gradients(da, x_t, h_prev, W_x, W_h) -> dict[str, np.ndarray]:
     """Autograd of the pre-activation a = x_t W_x^T + h_prev W_h^T + b alone, given dL/da: the part of a cell's
-    backward pass after the tanh. `utils.mistakes` feeds it wrong inputs to predict likely wrong answers."""
+    backward pass after the tanh. `grader.mistakes` feeds it wrong inputs to predict likely wrong answers."""
     leaves = torch_bptt.leaf_tensors(x_t=x_t, h_prev=h_prev, W_x=W_x, W_h=W_h, b=np.zeros(np.shape(W_x)[0]))
     pre = (torch.nn.functional.linear(leaves["x_t"], leaves["W_x"], leaves["b"])
            + torch.nn.functional.linear(leaves["h_prev"], leaves["W_h"]))

@@ -12,7 +12,7 @@ from utils.models import DTYPE, to_numpy, to_torch
 
 def jacobian_from_state(h_t, W_h) -> np.ndarray:
     """dh_t/dh_prev of the tanh cell knowing only h_t: autograd through tanh(a + h_prev W_h^T) at h_prev = 0 with
-    a = artanh(h_t), which has the same h_t. `utils.mistakes` feeds it wrong inputs to predict wrong answers."""
+    a = artanh(h_t), which has the same h_t. `grader.mistakes` feeds it wrong inputs to predict wrong answers."""
     h_t = np.asarray(h_t, dtype=np.float64)
     pre = to_torch(np.arctanh(np.clip(h_t, -1 + 1e-16, 1 - 1e-16)))
     W = to_torch(W_h)
