@@ -8,7 +8,10 @@ import pytest
 import torch
 
 from autograder import rpc
-from utils import attention_explorers, dates, pretrained_seq2seq, seq2seq
+from utils.lesson08_attention import dates, explorers, pretrained, training
+from utils.lesson08_attention.grader import mistakes, reference
+from utils.lesson08_attention.grader.checks import expect_value_error
+from utils.models import valid_mask
 
 
 def test_every_format_writes_the_date_in_the_source_alphabet_and_numeric_ones_read_back():
@@ -66,81 +69,83 @@ def test_batches_encode_targets_with_eos_then_padding_and_intervals_in_iso_notat
 def test_attention_reference_masks_exactly_and_raises_on_an_empty_row():
     rng = np.random.default_rng(1)
     mask = np.array([[True, False, True, False], [True, True, True, True]])
-    context, weights = seq2seq.attention_reference(rng.normal(size=(2, 3)), rng.normal(size=(2, 4, 5)),
-                                                   rng.normal(size=(2, 4, 2)), mask, rng.normal(size=(6, 3)),
-                                                   rng.normal(size=(6, 5)), 500 * rng.normal(size=6))
+    context, weights = reference.additive_attention(rng.normal(size=(2, 3)), rng.normal(size=(2, 4, 5)),
+                                                    rng.normal(size=(2, 4, 2)), mask, rng.normal(size=(6, 3)),
+                                                    rng.normal(size=(6, 5)), 500 * rng.normal(size=6))
     assert (weights[~mask] == 0).all() and np.allclose(weights.sum(axis=1), 1) and np.isfinite(context).all()
     with pytest.raises(ValueError, match="valid"):
-        seq2seq.attention_reference(np.ones((1, 1)), np.ones((1, 2, 1)), np.ones((1, 2, 1)), np.zeros((1, 2), bool),
-                                    np.ones((1, 1)), np.ones((1, 1)), np.ones(1))
-    seq2seq.expect_value_error(seq2seq.attention_reference, (np.ones((1, 1)), np.ones((1, 2, 1)), np.ones((1, 2, 1)),
-                                                             np.zeros((1, 2), bool), np.ones((1, 1)), np.ones((1, 1)),
-                                                             np.ones(1)), "reference")
+        reference.additive_attention(np.ones((1, 1)), np.ones((1, 2, 1)), np.ones((1, 2, 1)), np.zeros((1, 2), bool),
+                                     np.ones((1, 1)), np.ones((1, 1)), np.ones(1))
+    expect_value_error(reference.additive_attention, (np.ones((1, 1)), np.ones((1, 2, 1)), np.ones((1, 2, 1)),
+                                                      np.zeros((1, 2), bool), np.ones((1, 1)), np.ones((1, 1)),
+                                                      np.ones(1)), "reference")
 
 
 def test_the_models_attention_is_the_numpy_layouts_attention():
-    model = seq2seq.seeded_model(3).double()
+    model = reference.seeded_model(3).double()
     src, lengths = torch.tensor([[5, 6, 7, 8], [9, 3, 0, 0]]), torch.tensor([4, 2])
     memory, state = model.encode(src, lengths)
-    mask = seq2seq.valid_mask(lengths, 4)
+    mask = valid_mask(lengths, 4)
     _, _, weights = model.decode_step(torch.tensor([dates.BOS] * 2), state, memory, mask)
     keys = memory.detach().numpy()
-    _, expected = seq2seq.attention_reference(state.detach().numpy(), keys, keys, mask.numpy(),
-                                              **seq2seq.attention_arrays(model))
+    _, expected = reference.additive_attention(state.detach().numpy(), keys, keys, mask.numpy(),
+                                               **explorers.attention_arrays(model))
     np.testing.assert_allclose(weights.detach().numpy(), expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("attention", [True, False])
 def test_beam_width_one_is_greedy_and_scores_are_summed_log_probabilities(attention):
-    model = seq2seq.seeded_model(7, attention=attention, eos_bias=1.0, scale=2.0)
+    model = reference.seeded_model(7, attention=attention, eos_bias=1.0, scale=2.0)
     rng = np.random.default_rng(2)
     lengths = torch.tensor([9, 4, 1, 6])
     src = torch.tensor(rng.integers(1, dates.SOURCE_VOCAB, (4, 9)) * (np.arange(9) < lengths.numpy()[:, None]))
-    greedy = seq2seq.greedy_decode(model, src, lengths, 8)
-    tokens, scores = seq2seq.beam_search(model, src, lengths, 1, 8)
+    greedy = reference.greedy_decode(model, src, lengths, 8)
+    tokens, scores = reference.beam_search(model, src, lengths, 1, 8)
     assert torch.equal(tokens, greedy)
     for width in (1, 3):
-        tokens, scores = seq2seq.beam_search(model, src, lengths, width, 8)
-        np.testing.assert_allclose(scores.numpy(), seq2seq.sequence_log_prob(model, src, lengths, tokens).numpy(),
+        tokens, scores = reference.beam_search(model, src, lengths, width, 8)
+        np.testing.assert_allclose(scores.numpy(), reference.sequence_log_prob(model, src, lengths, tokens).numpy(),
                                    atol=1e-5)
-        variant = seq2seq.beam_variant(model, src, lengths, width, 8)
+        variant = mistakes.beam_variant(model, src, lengths, width, 8)
         assert torch.equal(variant[0], tokens) and torch.allclose(variant[1], scores)
-    assert torch.equal(seq2seq.greedy_variant(model, src, lengths, 8), greedy)
+    assert torch.equal(mistakes.greedy_variant(model, src, lengths, 8), greedy)
 
 
 def test_teacher_forced_training_lowers_the_loss_and_is_seeded():
-    runs = [seq2seq.train(seq2seq.seeded_model(0, hidden_size=8), steps=12, batch_size=16, eval_size=20, lr=0.01)
-            for _ in range(2)]
+    runs = [training.train(reference.seeded_model(0, hidden_size=8), steps=12, batch_size=16, eval_size=20, lr=0.01,
+                           decode=reference.greedy_decode) for _ in range(2)]
     assert runs[0].losses == runs[1].losses and runs[0].losses[-1] < runs[0].losses[0]
-    free = seq2seq.train(seq2seq.seeded_model(0, hidden_size=8), steps=3, batch_size=8, eval_size=10,
-                         teacher_forcing=0.0)
-    assert len(free.losses) == 3 and free.steps == [3]
+    assert runs[0].scores == runs[1].scores and runs[0].steps == [12]
+    free = training.train(reference.seeded_model(0, hidden_size=8), steps=3, batch_size=8, eval_size=10,
+                          teacher_forcing=0.0)
+    assert len(free.losses) == 3 and free.steps == []  # no decoder given: nothing evaluated
 
 
 def test_exact_match_and_character_accuracy():
-    assert seq2seq.exact_match(["2004-03-03", "2004-03-04"], ["2004-03-03", "2004-03-03"]).tolist() == [True, False]
-    assert seq2seq.char_accuracy(["2004-03-04"], ["2004-03-03"]) == pytest.approx(0.9)
-    by_length = seq2seq.accuracy_by_length(np.array([True, False, True]), np.array([8, 9, 30]))
+    assert training.exact_match(["2004-03-03", "2004-03-04"], ["2004-03-03", "2004-03-03"]).tolist() == [True, False]
+    assert training.char_accuracy(["2004-03-04"], ["2004-03-03"]) == pytest.approx(0.9)
+    by_length = training.accuracy_by_length(np.array([True, False, True]), np.array([8, 9, 30]))
     assert by_length["count"] == [2, 1] and by_length["accuracy"] == [0.5, 1.0]
 
 
-@pytest.mark.parametrize("name", list(pretrained_seq2seq.CHECKPOINTS))
+@pytest.mark.parametrize("name", ["dates", "teacher_forcing"])
 def test_checkpoints_are_small_and_trained_with_the_scripts_settings(name):
-    assert pretrained_seq2seq.CHECKPOINTS[name].stat().st_size < 1_000_000
-    expected = pretrained_seq2seq.DATES_SETTINGS if name == "dates" else pretrained_seq2seq.TF_SETTINGS
-    assert pretrained_seq2seq.settings(name) == expected
+    checkpoint = {"dates": pretrained.DATES, "teacher_forcing": pretrained.TEACHER_FORCING}[name]
+    assert checkpoint.path.stat().st_size < 1_000_000
+    expected = pretrained.DATES_SETTINGS if name == "dates" else pretrained.TF_SETTINGS
+    assert pretrained.settings(name) == expected
 
 
-@pytest.mark.parametrize("kind", pretrained_seq2seq.KINDS)
+@pytest.mark.parametrize("kind", pretrained.KINDS)
 def test_committed_date_models_score_what_their_training_recorded(kind):
-    recorded = pretrained_seq2seq.results()[kind]
-    measured = pretrained_seq2seq.evaluate(pretrained_seq2seq.load_model(kind))
+    recorded = pretrained.results()[kind]
+    measured = pretrained.evaluate(pretrained.load_model(kind, reference.Seq2Seq), reference.greedy_decode)
     assert measured["exact_match"] == pytest.approx(recorded["exact_match"], abs=1e-9)
     assert measured["by_length"] == recorded["by_length"]
 
 
 def test_the_bottleneck_shows_without_attention_and_not_with_it():
-    results = pretrained_seq2seq.results()
+    results = pretrained.results()
     plain, attention = (results[kind]["by_length"] for kind in ("no_attention", "attention"))
     assert results["attention"]["exact_match"] > 0.9
     assert min(attention["accuracy"][i] for i, n in enumerate(attention["count"]) if n >= 20) > 0.8
@@ -150,28 +155,28 @@ def test_the_bottleneck_shows_without_attention_and_not_with_it():
 
 
 def test_committed_teacher_forcing_models_score_what_their_training_recorded():
-    test = dates.test_set(interval_share=pretrained_seq2seq.TF_SETTINGS["interval_share"])
-    for ratio in pretrained_seq2seq.RATIOS:
-        model = pretrained_seq2seq.load_ratio_model(ratio)
-        recorded = pretrained_seq2seq.results("teacher_forcing")[f"{ratio:.2f}"]
-        assert pretrained_seq2seq.evaluate(model, test)["exact_match"] == pytest.approx(recorded["exact_match"],
+    test = dates.test_set(interval_share=pretrained.TF_SETTINGS["interval_share"])
+    for ratio in pretrained.RATIOS:
+        model = pretrained.load_ratio_model(ratio, reference.Seq2Seq)
+        recorded = pretrained.results("teacher_forcing")[f"{ratio:.2f}"]
+        assert pretrained.evaluate(model, reference.greedy_decode, test)["exact_match"] == pytest.approx(recorded["exact_match"],
                                                                                         abs=1e-9)
         assert recorded["teacher_forced_accuracy"] == pytest.approx(
-            pretrained_seq2seq.teacher_forced_accuracy(model, test), abs=1e-9)
+            pretrained.teacher_forced_accuracy(model, test), abs=1e-9)
 
 
 def test_attention_explorer_recomputes_the_models_weights_and_flags_wrong_ones():
-    explorer = attention_explorers.AttentionExplorer(seq2seq.attention_reference)
+    explorer = explorers.AttentionExplorer(reference.additive_attention, reference.Seq2Seq)
     explorer.update()
     assert explorer.ready and "match the model's own" in explorer.heat_title.get_text()
-    explorer.set(example=len(explorer.examples) - 1, step=3)
+    explorer.set(example=len(explorer.batch) - 1, step=3)
     assert explorer.ready and "step 3" in explorer.bar_title.get_text()
 
     def uniform(query, keys, values, mask, W_q, W_k, v):
         weights = mask / mask.sum(axis=1, keepdims=True)
         return np.einsum("bs,bsh->bh", weights, values), weights
 
-    wrong = attention_explorers.AttentionExplorer(uniform)
+    wrong = explorers.AttentionExplorer(uniform, reference.Seq2Seq)
     wrong.update()
     assert wrong.ready and "differ from the model's" in wrong.heat_title.get_text()
 
@@ -182,9 +187,9 @@ def test_attention_explorer_reports_a_broken_function_and_recovers():
     def flaky(*args, **kwargs):
         if state["broken"]:
             return np.zeros((2, 2))
-        return seq2seq.attention_reference(*args, **kwargs)
+        return reference.additive_attention(*args, **kwargs)
 
-    explorer = attention_explorers.AttentionExplorer(flaky)
+    explorer = explorers.AttentionExplorer(flaky, reference.Seq2Seq)
     explorer.update()
     assert not explorer.ready and "additive_attention" in explorer.status.value
     state["broken"] = False
@@ -193,12 +198,25 @@ def test_attention_explorer_reports_a_broken_function_and_recovers():
 
 
 def test_teacher_forcing_explorer_decodes_with_the_learners_function():
-    explorer = attention_explorers.TeacherForcingExplorer(seq2seq.greedy_decode)
+    explorer = explorers.TeacherForcingExplorer(reference.greedy_decode, reference.Seq2Seq)
     explorer.set(ratio=0.0)
     assert explorer.ready and "ratio 0" in explorer.text_title.get_text()
-    broken = attention_explorers.TeacherForcingExplorer(lambda model, src, lengths, max_len: torch.zeros(2, 2))
+    broken = explorers.TeacherForcingExplorer(lambda model, src, lengths, max_len: torch.zeros(2, 2),
+                                             reference.Seq2Seq)
     broken.update()
     assert not broken.ready and "shape" in broken.status.value
+
+
+def test_explorers_wait_for_the_learners_seq2seq():
+    def unwritten(*args, **kwargs):
+        raise NotImplementedError
+
+    attention = explorers.AttentionExplorer(reference.additive_attention, unwritten)
+    attention.update()
+    assert not attention.ready and "Implement Seq2Seq" in attention.status.value
+    forcing = explorers.TeacherForcingExplorer(reference.greedy_decode, torch.nn.Linear)  # cannot hold the weights
+    forcing.update()
+    assert not forcing.ready and "could not hold the committed weights" in forcing.status.value
 
 
 def test_a_namedtuple_crosses_the_graders_channel_as_a_tuple():

@@ -1,23 +1,19 @@
-"""Lesson 08's drawings and explorers: the encoder-decoder diagram, the attention heatmap, the teacher-forcing ratio.
-
-Both explorers run the learner's own functions on the committed models of utils.pretrained_seq2seq:
-AttentionExplorer recomputes every attention weight with the learner's `additive_attention` from the trained
-model's encoder states and decoder states; TeacherForcingExplorer decodes held-out dates with the learner's
-`greedy_decode`. Before an exercise is done, each says so in one line and keeps drawing what it can.
-"""
+"""Lesson 08's explorers: the encoder-decoder drawing, the attention heatmap (where the trained attention model
+looks while it writes each character, with the learner's additive_attention) and the teacher-forcing explorer
+(models trained with ratios 0 to 1, decoded with the learner's greedy_decode). The committed models run in the
+learner's own Seq2Seq class: until it works, the explorers say so in one line."""
 
 from __future__ import annotations
-
-import io
 
 import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.patches import Rectangle
-from PIL import Image
 
-from utils import checks, dates, plots, pretrained_seq2seq, seq2seq
-from utils.widgets import Explorer, LearnerCodeNotReady, LiveFigure, call_learner, slider
+from utils import checks, plots
+from utils.lesson08_attention import dates, pretrained
+from utils.plots import PALETTE
+from utils.widgets import BlitFigure, Explorer, LearnerCodeNotReady, call_learner, slider
 
 EOS_LABEL = "<end>"
 
@@ -26,34 +22,34 @@ def draw_encoder_decoder():
     """Two panels: an encoder-decoder whose decoder sees one fixed context vector, and one with attention."""
     fig, axes = plots.figure(11, 3.6, 1, 2)
     for ax, attention in zip(axes[0], (False, True), strict=True):
-        plots._blank(ax, (-0.6, 9.6), (-0.9, 3.3), "with attention: a new context per output step" if attention
+        plots.blank(ax, (-0.6, 9.6), (-0.9, 3.3), "with attention: a new context per output step" if attention
                      else "without attention: one fixed context vector")
         inputs = ["3", "r", "d", "...", "0", "4"]
         for i, char in enumerate(inputs):
-            plots._box(ax, i * 0.8, 0.0, char, "#eeeeee", width=0.55, height=0.45, fontsize=9)
-            plots._box(ax, i * 0.8, 1.0, "", "#8fb3de", width=0.55, height=0.45)
-            plots._arrow(ax, (i * 0.8, 0.23), (i * 0.8, 0.77))
+            plots.box(ax, i * 0.8, 0.0, char, PALETTE["faint"], width=0.55, height=0.45, fontsize=9)
+            plots.box(ax, i * 0.8, 1.0, "", PALETTE["light_blue"], width=0.55, height=0.45)
+            plots.arrow(ax, (i * 0.8, 0.23), (i * 0.8, 0.77))
             if i:
-                plots._arrow(ax, ((i - 1) * 0.8 + 0.28, 1.0), (i * 0.8 - 0.28, 1.0))
+                plots.arrow(ax, ((i - 1) * 0.8 + 0.28, 1.0), (i * 0.8 - 0.28, 1.0))
         ax.text(2.0, -0.6, "encoder reads the date", ha="center", fontsize=9)
         for j, char in enumerate(["2", "0", "0", "4"]):
             x = 6.0 + j * 0.9
-            plots._box(ax, x, 2.6, "", "#f7d9a8", width=0.55, height=0.45)
-            plots._box(ax, x, 3.25, char, "#eeeeee", width=0.45, height=0.35, fontsize=9)
+            plots.box(ax, x, 2.6, "", PALETTE["gate"], width=0.55, height=0.45)
+            plots.box(ax, x, 3.25, char, PALETTE["faint"], width=0.45, height=0.35, fontsize=9)
             if j:
-                plots._arrow(ax, (x - 0.62, 2.6), (x - 0.28, 2.6))
+                plots.arrow(ax, (x - 0.62, 2.6), (x - 0.28, 2.6))
         ax.text(7.35, 1.95, "decoder writes 2004-...", ha="center", fontsize=9)
         if attention:
-            plots._box(ax, 6.9, 1.25, "c$_t$", "#d9ecd0", width=0.5, height=0.4, fontsize=9)
+            plots.box(ax, 6.9, 1.25, "c$_t$", PALETTE["output"], width=0.5, height=0.4, fontsize=9)
             for i, width in enumerate([2.2, 1.8, 1.0, 0.4, 0.6, 0.5]):
-                plots._arrow(ax, (i * 0.8 + 0.2, 1.15), (6.65, 1.25), color="#5b9a4a", lw=width, style="-")
-            plots._arrow(ax, (6.9, 1.47), (6.9, 2.37), color="#5b9a4a")
-            ax.text(4.2, 1.62, "weights from\n$s_{t-1}$ and each $h_s$", fontsize=8, color="#5b9a4a", ha="center")
+                plots.arrow(ax, (i * 0.8 + 0.2, 1.15), (6.65, 1.25), color=PALETTE["green"], lw=width, style="-")
+            plots.arrow(ax, (6.9, 1.47), (6.9, 2.37), color=PALETTE["green"])
+            ax.text(4.2, 1.62, "weights from\n$s_{t-1}$ and each $h_s$", fontsize=8, color=PALETTE["green"], ha="center")
         else:
-            plots._box(ax, 5.0, 1.9, "c = $h_S$", "#d9ecd0", width=0.8, height=0.45, fontsize=9)
-            plots._arrow(ax, (4.28, 1.1), (4.75, 1.68), color="#5b9a4a")
+            plots.box(ax, 5.0, 1.9, "c = $h_S$", PALETTE["output"], width=0.8, height=0.45, fontsize=9)
+            plots.arrow(ax, (4.28, 1.1), (4.75, 1.68), color=PALETTE["green"])
             for j in range(4):
-                plots._arrow(ax, (5.4, 1.95), (6.0 + j * 0.9 - 0.1, 2.37), color="#5b9a4a", lw=0.9)
+                plots.arrow(ax, (5.4, 1.95), (6.0 + j * 0.9 - 0.1, 2.37), color=PALETTE["green"], lw=0.9)
     return fig
 
 
@@ -105,31 +101,24 @@ class AttentionExplorer(Explorer):
     the encoder's states, mask, W_q, W_k, v of the trained model). The model's own (torch) weights are the check.
     """
 
-    def __init__(self, additive_attention, count: int = 8):
+    def __init__(self, additive_attention, seq2seq_class, count: int = 8):
         self.additive_attention = additive_attention
-        model = pretrained_seq2seq.load_model("attention")
-        self.arrays = seq2seq.attention_arrays(model)
-        batch = showcase(count)
-        self.examples = []
-        for row in range(len(batch)):
-            run = decoder_queries(model, batch.src[row], int(batch.lengths[row]), dates.TARGET_LENGTH)
-            ends = run["tokens"].index(dates.EOS) + 1 if dates.EOS in run["tokens"] else len(run["tokens"])
-            outputs = [EOS_LABEL if t == dates.EOS else dates.decode_target([t]) or "?" for t in run["tokens"][:ends]]
-            self.examples.append({**run, "text": batch.texts[row], "target": batch.targets[row], "outputs": outputs})
-        steps = max(len(example["outputs"]) for example in self.examples)
-        controls = {"example": widgets.IntSlider(value=0, min=0, max=len(self.examples) - 1, description="example",
+        self.seq2seq_class = seq2seq_class
+        self.batch = showcase(count)
+        self.runs = None  # the trained model's decoder runs, made once the learner's Seq2Seq holds its weights
+        controls = {"example": widgets.IntSlider(value=0, min=0, max=len(self.batch) - 1, description="example",
                                                  continuous_update=True),
-                    "step": widgets.IntSlider(value=0, min=0, max=steps - 1, description="decoder step",
+                    "step": widgets.IntSlider(value=0, min=0, max=dates.TARGET_LENGTH - 1, description="decoder step",
                                               continuous_update=True, style={"description_width": "initial"})}
-        live = _BlitFigure(10.5, 4.8)
+        live = BlitFigure(10.5, 4.8)
         self.ax_heat, self.ax_bar = live.figure.subplots(2, 1, height_ratios=[2.3, 1])
         self.heat = self.ax_heat.imshow(np.zeros((1, 1)), aspect="auto", cmap="Greens", vmin=0, vmax=1,
                                         interpolation="nearest")
         self.ax_heat.set_xticks([])  # the characters are labelled once, under the bars
         self.ax_heat.tick_params(length=0)
         self.ax_heat.set_ylabel("output (ISO date)")
-        self.row = self.ax_heat.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ec="#b03a2e", lw=2))
-        self.bars = self.ax_bar.vlines([], 0, [], colors="#5b9a4a", lw=4)
+        self.row = self.ax_heat.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ec=PALETTE["red"], lw=2))
+        self.bars = self.ax_bar.vlines([], 0, [], colors=PALETTE["green"], lw=4)
         self.ax_bar.set_ylim(0, 1.05)
         self.ax_bar.set_yticks([0, 0.5, 1])
         self.ax_bar.set_ylabel("weight")
@@ -143,6 +132,21 @@ class AttentionExplorer(Explorer):
         self._weights = None  # the weights in the heatmap (part of the figure's cached background)
         live.dynamic = [self.row, self.bars, self.bar_title, self.heat_title]
         super().__init__(controls, live, title="Attention: which input characters each output character reads")
+
+    def decoder_runs(self) -> list[dict]:
+        """Per showcase example: the trained attention model, in the learner's Seq2Seq, run greedily."""
+        if self.runs is None:
+            model = learner_model(pretrained.load_model, "attention", self.seq2seq_class)
+            self.arrays = attention_arrays(model)
+            self.runs = []
+            for row in range(len(self.batch)):
+                run = decoder_queries(model, self.batch.src[row], int(self.batch.lengths[row]), dates.TARGET_LENGTH)
+                ends = run["tokens"].index(dates.EOS) + 1 if dates.EOS in run["tokens"] else len(run["tokens"])
+                outputs = [EOS_LABEL if t == dates.EOS else dates.decode_target([t]) or "?"
+                           for t in run["tokens"][:ends]]
+                self.runs.append({**run, "text": self.batch.texts[row], "target": self.batch.targets[row],
+                                  "outputs": outputs})
+        return self.runs
 
     def weights_of(self, example: dict) -> np.ndarray:
         """The learner's weights for every decoder step of `example`, (T, S)."""
@@ -169,7 +173,7 @@ class AttentionExplorer(Explorer):
         self.ax_bar.set_xticks(range(S), [c if c != " " else "␣" for c in chars], fontsize=7, family="monospace")
 
     def draw(self, example, step) -> None:
-        chosen = self.examples[example]
+        chosen = self.decoder_runs()[example]
         weights = self.weights_of(chosen)
         if self._shown != example:
             self._lay_out(chosen)
@@ -189,7 +193,7 @@ class AttentionExplorer(Explorer):
         gap = float(np.abs(weights - chosen["weights"][: len(weights)]).max())
         verdict = "match the model's own" if gap < 1e-6 else f"differ from the model's (by up to {gap:.2g})"
         self.heat_title.set_text(f'"{chosen["text"]}" -> {chosen["target"]}: your weights {verdict}')
-        self.heat_title.set_color("black" if gap < 1e-6 else "#b03a2e")
+        self.heat_title.set_color("black" if gap < 1e-6 else PALETTE["red"])
         top = int(np.argmax(weights[step]))
         self.bar_title.set_text(f"step {step}: writes '{chosen['outputs'][step]}' reading mostly position {top} "
                                 f"('{chosen['text'][top]}', weight {weights[step, top]:.2f})")
@@ -202,22 +206,23 @@ class AttentionExplorer(Explorer):
         self.row.set_visible(False)
         self.bars.set_segments([])
         self.bar_title.set_text("")
-        self.placeholder.set_text("the attention heatmap appears here once additive_attention works")
-        self.heat_title.set_text(f'"{self.examples[self.values["example"]]["text"]}"')
-        self.heat_title.set_color("#777777")
+        self.placeholder.set_text("the attention heatmap appears here once Seq2Seq and additive_attention work")
+        self.heat_title.set_text(f'"{self.batch.texts[self.values["example"]]}"')
+        self.heat_title.set_color(PALETTE["muted"])
 
 
 class TeacherForcingExplorer(Explorer):
     """Lesson 08: the same small attention model trained with teacher-forcing ratios 0 to 1 (committed runs):
     learning curves, free-running versus teacher-forced scores, and the learner's greedy_decode on held-out dates."""
 
-    def __init__(self, greedy_decode, count: int = 5):
+    def __init__(self, greedy_decode, seq2seq_class, count: int = 5):
         self.greedy_decode = greedy_decode
-        self.results = pretrained_seq2seq.results("teacher_forcing")
-        self.ratios = list(pretrained_seq2seq.checkpoint("teacher_forcing")["ratios"])
-        self.models = {ratio: pretrained_seq2seq.load_ratio_model(ratio) for ratio in self.ratios}
+        self.seq2seq_class = seq2seq_class
+        self.results = pretrained.results("teacher_forcing")
+        self.ratios = pretrained.ratios()
+        self.models = {}  # ratio: the committed model in the learner's Seq2Seq, made when first shown
         self.batch = showcase(count, seed=5, interval_share=0.0)  # these models learned single dates
-        live = _BlitFigure(10.5, 3.6, dpi=80)
+        live = BlitFigure(10.5, 3.6, dpi=80)
         grid = live.figure.add_gridspec(1, 3, width_ratios=[1.2, 0.9, 1.5])
         self.ax_curve, self.ax_bars, self.ax_text = (live.figure.add_subplot(grid[0, i]) for i in range(3))
         colors = plots_colors(len(self.ratios))
@@ -233,7 +238,7 @@ class TeacherForcingExplorer(Explorer):
         free = [self.results[f"{r:.2f}"]["exact_match"] for r in self.ratios]
         forced = [self.results[f"{r:.2f}"]["teacher_forced_accuracy"] for r in self.ratios]
         self.free_bars = self.ax_bars.bar(x - 0.2, free, 0.4, color=colors, label="exact match, free running")
-        self.ax_bars.bar(x + 0.2, forced, 0.4, color="#cccccc", label="token accuracy, teacher forced")
+        self.ax_bars.bar(x + 0.2, forced, 0.4, color=PALETTE["rule"], label="token accuracy, teacher forced")
         self.ax_bars.set_xticks(x, [f"{r:g}" for r in self.ratios])
         self.ax_bars.set(xlabel="teacher-forcing ratio", ylim=(0, 1.15))
         self.ax_bars.set_title("after training", fontsize=9)
@@ -261,58 +266,24 @@ class TeacherForcingExplorer(Explorer):
         self.ax_curve.set_title(f"ratio {ratio:g}: {result['exact_match']:.1%} exact match on held-out dates",
                                 fontsize=9)
         src, lengths = torch.as_tensor(self.batch.src), torch.as_tensor(self.batch.lengths)
+        if ratio not in self.models:
+            self.models[ratio] = learner_model(pretrained.load_ratio_model, ratio, self.seq2seq_class)
         tokens = call_learner(self.greedy_decode, self.models[ratio], src, lengths, dates.TARGET_LENGTH)
         tokens = _tokens_as_array(tokens, (len(self.batch), dates.TARGET_LENGTH))
         for line, text, row, target in zip(self.lines, self.batch.texts, tokens, self.batch.targets, strict=True):
             written = dates.decode_target(row)
             mark = "ok " if written == target else "BAD"
             line.set_text(f"{_short(text)}\n  {mark} {written}")
-            line.set_color("black" if written == target else "#b03a2e")
+            line.set_color("black" if written == target else PALETTE["red"])
         self.text_title.set_text(f"your greedy_decode, model trained at ratio {ratio:g}")
         self.text_title.set_color("black")
 
     def not_ready(self, message: str) -> None:
         for line, text in zip(self.lines, self.batch.texts, strict=True):
             line.set_text(f"{_short(text)}\n  ...")
-            line.set_color("#777777")
-        self.text_title.set_text("implement greedy_decode to decode these")
-        self.text_title.set_color("#777777")
-
-
-class _BlitFigure(LiveFigure):
-    """A LiveFigure that draws its static parts once and then only redraws the artists listed in `dynamic` on top
-    (Agg blitting): a frame costs a few text lines instead of every axis, tick and legend."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.dynamic = []
-        self.background = None
-        self.key = None  # names the static picture (None: do not keep it); kept ones are reused
-        self.kept = {}
-
-    def render(self) -> None:
-        if self.background is None and self.key is not None and self.key in self.kept:
-            self.background = self.kept[self.key]
-        if self.background is None:
-            if self.renders == 0:
-                self.canvas.draw()  # the constrained layout, with every artist in place
-                self.figure.set_layout_engine("none")
-            shown = [artist.get_visible() for artist in self.dynamic]
-            for artist in self.dynamic:
-                artist.set_visible(False)
-            self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-            if self.key is not None:
-                self.kept[self.key] = self.background
-            for artist, visible in zip(self.dynamic, shown, strict=True):
-                artist.set_visible(visible)
-        self.canvas.restore_region(self.background)
-        for artist in self.dynamic:
-            self.figure.draw_artist(artist)
-        buffer = io.BytesIO()
-        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
-        self.renders += 1
+            line.set_color(PALETTE["muted"])
+        self.text_title.set_text("implement Seq2Seq and greedy_decode to decode these")
+        self.text_title.set_color(PALETTE["muted"])
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -323,3 +294,21 @@ def plots_colors(count: int) -> list:
     from matplotlib import colormaps
 
     return [colormaps["viridis"](value) for value in np.linspace(0.0, 0.85, count)]
+
+
+def learner_model(load, key, seq2seq_class):
+    """`load(key, seq2seq_class)` (a committed model in the learner's Seq2Seq), or LearnerCodeNotReady in one line."""
+    try:
+        return load(key, seq2seq_class)
+    except NotImplementedError:
+        raise LearnerCodeNotReady("Implement Seq2Seq (Exercise 2): the committed models run in it.") from None
+    except Exception as error:  # the learner's class: any failure becomes one line
+        message = str(error).splitlines()[0] if str(error) else ""
+        raise LearnerCodeNotReady(f"Seq2Seq could not hold the committed weights: {type(error).__name__}: "
+                                  f"{message[:160]}") from None
+
+
+def attention_arrays(model) -> dict[str, np.ndarray]:
+    """The attention weights of a model with attention, float64, in the lesson's layout: W_q (A, H), W_k (A, H), v (A,)."""
+    return {"W_q": model.W_q.weight.detach().double().numpy(), "W_k": model.W_k.weight.detach().double().numpy(),
+            "v": model.v.weight.detach().double().numpy()[0]}
