@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from autograder.notebooks import read, run_cells
-from utils import pretrained_labeling, pretrained_language, pretrained_seq2seq
+from utils.lesson06_classification_and_labeling import pretrained as labeling
+from utils.lesson07_language_models import pretrained as language
+from utils.lesson07_language_models.grader.reference import LanguageModel
+from utils.lesson08_attention import pretrained as attention
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRAINED = ROOT / "utils" / "trained"
 STEPS = 3
 
@@ -39,35 +42,37 @@ def committed_checkpoints_kept():
 
 
 @pytest.fixture
-def labeling_state_restored():
+def committed_models_loaded_again():
     yield
-    pretrained_labeling._RETRAINED.clear()  # later tests in this process see the committed models again
-    pretrained_labeling._checkpoint.cache_clear()
+    for checkpoint in (*labeling.CHECKPOINTS, *language.CHECKPOINTS, *attention.CHECKPOINTS):
+        checkpoint.forget()  # later tests in this process see the committed models again
 
 
-def test_lesson06_retrains_its_four_models(monkeypatch, committed_checkpoints_kept, labeling_state_restored):
+def test_lesson06_retrains_its_four_models(monkeypatch, committed_checkpoints_kept, committed_models_loaded_again):
     for part in ("classifier", "tagger"):
-        monkeypatch.setitem(pretrained_labeling.SETTINGS, part, {**pretrained_labeling.SETTINGS[part], "steps": STEPS})
+        monkeypatch.setitem(labeling.SETTINGS, part, {**labeling.SETTINGS[part], "steps": STEPS})
     namespace = run_cells(with_retrain("06_classification_and_labeling"))
     for key in ("classifier_uni", "classifier_bi", "tagger_uni", "tagger_bi"):
         assert namespace["results"][key]["steps"] == STEPS, key
-    assert pretrained_labeling.results()["classifier_bi"]["steps"] == STEPS  # the explorers use the new models too
+    assert labeling.results()["classifier_bi"]["steps"] == STEPS  # the explorers use the new models too
 
 
-def test_lesson07_retrains_its_language_model(monkeypatch, committed_checkpoints_kept):
-    monkeypatch.setitem(pretrained_language.DOCS, "steps", STEPS)
-    monkeypatch.setitem(pretrained_language.DOCS, "eval_every", STEPS)
+def test_lesson07_retrains_its_language_model(monkeypatch, committed_checkpoints_kept, committed_models_loaded_again):
+    monkeypatch.setitem(language.DOCS, "steps", STEPS)
+    monkeypatch.setitem(language.DOCS, "eval_every", STEPS)
+    monkeypatch.setitem(language.SURNAMES, "epochs", 1)  # the flag retrains the whole file, the surname models too
     namespace = run_cells(with_retrain("07_language_models"))
     assert namespace["history"]["steps"] == [STEPS]
-    committed = pretrained_language.docs_model()
+    language.CHECKPOINT.forget()
+    committed = language.docs_model(LanguageModel)
     assert any((mine != theirs).any() for mine, theirs in
                zip(namespace["docs_model"].state_dict().values(), committed.state_dict().values(), strict=True))
 
 
-def test_lesson08_retrains_both_date_models(monkeypatch, committed_checkpoints_kept):
-    monkeypatch.setitem(pretrained_seq2seq.DATES_SETTINGS, "steps", STEPS)
-    monkeypatch.setitem(pretrained_seq2seq.DATES_SETTINGS, "eval_every", STEPS)
+def test_lesson08_retrains_both_date_models(monkeypatch, committed_checkpoints_kept, committed_models_loaded_again):
+    monkeypatch.setitem(attention.DATES_SETTINGS, "steps", STEPS)
+    monkeypatch.setitem(attention.DATES_SETTINGS, "eval_every", STEPS)
     namespace = run_cells(with_retrain("08_attention"))
-    for kind in pretrained_seq2seq.KINDS:
+    for kind in attention.KINDS:
         assert namespace["results"][kind]["history"]["steps"] == [STEPS], kind
         assert 0 <= namespace["results"][kind]["exact_match"] <= 1
