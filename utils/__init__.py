@@ -31,5 +31,5 @@ Lessons (learner side; grader/ holds reference, mistakes and checks where a less
     lesson05_gru                  torch_gru, drawings, explorers
     lesson06_classification_and_labeling  tasks, models, training, pretrained, explorers
     lesson07_language_models      corpora, models, generation, units, training, pretrained, explorers
-    lesson08_attention            see its package docstring
+    lesson08_attention            dates, training, pretrained, explorers
 """

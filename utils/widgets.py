@@ -3,6 +3,7 @@
     LiveFigure      a matplotlib Figure rendered to PNG into an ipywidgets.Image (works in any frontend)
     Explorer        controls + a LiveFigure + a one-line status; subclasses implement draw(**values)
     TimelinePlayer  an Explorer with a Play button and a time slider; compute once, reveal step by step
+    BlitFigure      a LiveFigure that redraws only its changing artists over a cached background (lesson 08)
     call_learner    runs a learner's function and turns "not implemented yet" or an error into one line
 
 A learner's unfinished exercise never produces a traceback in a widget: the status line says what to do.
