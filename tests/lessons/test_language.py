@@ -149,7 +149,7 @@ def test_check_bptt_batches_names_a_leak_and_a_wrong_count():
     check_bptt_batches([(inputs, inputs + 1)], expected, "batches")
 
 
-# Explorers (beyond tests/test_widgets.py) --------------------------------------------------------------------------
+# Explorers (beyond tests/utils/test_widgets.py) --------------------------------------------------------------------------
 
 
 def test_generation_player_greedy_follows_the_argmax():
