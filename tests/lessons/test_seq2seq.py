@@ -216,7 +216,7 @@ def test_explorers_wait_for_the_learners_seq2seq():
     assert not attention.ready and "Implement Seq2Seq" in attention.status.value
     forcing = explorers.TeacherForcingExplorer(reference.greedy_decode, torch.nn.Linear)  # cannot hold the weights
     forcing.update()
-    assert not forcing.ready and "could not hold the committed weights" in forcing.status.value
+    assert not forcing.ready and "could not run the committed weights" in forcing.status.value
 
 
 def test_a_namedtuple_crosses_the_graders_channel_as_a_tuple():

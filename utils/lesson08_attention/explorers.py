@@ -136,16 +136,18 @@ class AttentionExplorer(Explorer):
     def decoder_runs(self) -> list[dict]:
         """Per showcase example: the trained attention model, in the learner's Seq2Seq, run greedily."""
         if self.runs is None:
-            model = learner_model(pretrained.load_model, "attention", self.seq2seq_class)
-            self.arrays = attention_arrays(model)
-            self.runs = []
+            model = with_learners_seq2seq(pretrained.load_model, "attention", self.seq2seq_class)
+            arrays = attention_arrays(model)
+            runs = []
             for row in range(len(self.batch)):
-                run = decoder_queries(model, self.batch.src[row], int(self.batch.lengths[row]), dates.TARGET_LENGTH)
+                run = with_learners_seq2seq(decoder_queries, model, self.batch.src[row], int(self.batch.lengths[row]),
+                                            dates.TARGET_LENGTH)
                 ends = run["tokens"].index(dates.EOS) + 1 if dates.EOS in run["tokens"] else len(run["tokens"])
                 outputs = [EOS_LABEL if t == dates.EOS else dates.decode_target([t]) or "?"
                            for t in run["tokens"][:ends]]
-                self.runs.append({**run, "text": self.batch.texts[row], "target": self.batch.targets[row],
-                                  "outputs": outputs})
+                runs.append({**run, "text": self.batch.texts[row], "target": self.batch.targets[row],
+                             "outputs": outputs})
+            self.arrays, self.runs = arrays, runs  # kept only once every example ran
         return self.runs
 
     def weights_of(self, example: dict) -> np.ndarray:
@@ -267,7 +269,7 @@ class TeacherForcingExplorer(Explorer):
                                 fontsize=9)
         src, lengths = torch.as_tensor(self.batch.src), torch.as_tensor(self.batch.lengths)
         if ratio not in self.models:
-            self.models[ratio] = learner_model(pretrained.load_ratio_model, ratio, self.seq2seq_class)
+            self.models[ratio] = with_learners_seq2seq(pretrained.load_ratio_model, ratio, self.seq2seq_class)
         tokens = call_learner(self.greedy_decode, self.models[ratio], src, lengths, dates.TARGET_LENGTH)
         tokens = _tokens_as_array(tokens, (len(self.batch), dates.TARGET_LENGTH))
         for line, text, row, target in zip(self.lines, self.batch.texts, tokens, self.batch.targets, strict=True):
@@ -296,15 +298,16 @@ def plots_colors(count: int) -> list:
     return [colormaps["viridis"](value) for value in np.linspace(0.0, 0.85, count)]
 
 
-def learner_model(load, key, seq2seq_class):
-    """`load(key, seq2seq_class)` (a committed model in the learner's Seq2Seq), or LearnerCodeNotReady in one line."""
+def with_learners_seq2seq(function, *args):
+    """`function(*args)`, which runs the learner's Seq2Seq (building it, loading the committed weights into it,
+    running it), or LearnerCodeNotReady in one line."""
     try:
-        return load(key, seq2seq_class)
+        return function(*args)
     except NotImplementedError:
         raise LearnerCodeNotReady("Implement Seq2Seq (Exercise 2): the committed models run in it.") from None
     except Exception as error:  # the learner's class: any failure becomes one line
         message = str(error).splitlines()[0] if str(error) else ""
-        raise LearnerCodeNotReady(f"Seq2Seq could not hold the committed weights: {type(error).__name__}: "
+        raise LearnerCodeNotReady(f"Seq2Seq could not run the committed weights: {type(error).__name__}: "
                                   f"{message[:160]}") from None
 
 
