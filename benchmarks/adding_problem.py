@@ -17,20 +17,20 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils import training  # noqa: E402
+from utils.lesson04_lstm import adding  # noqa: E402
 
 TARGET = 0.01
 
 
 def measure(kind: str, seeds: int, max_steps: int, length: int = 100) -> dict:
     """Median seconds and steps to the target over `seeds` runs (runs that never reach it count at max_steps)."""
-    runs = [training.train_adding_problem(kind, length=length, max_steps=max_steps, seed=seed, target_mse=TARGET)
+    runs = [adding.train_adding_problem(kind, length=length, max_steps=max_steps, seed=seed, target_mse=TARGET)
             for seed in range(seeds)]
     return {"kind": kind, "runs": len(runs), "reached": sum(run.reached_at is not None for run in runs),
             "seconds": statistics.median(run.seconds for run in runs),
             "steps": statistics.median(run.steps[-1] for run in runs),
             "ms_per_step": statistics.median(1000 * run.seconds / run.steps[-1] for run in runs),
-            "final_mse": statistics.median(run.final_mse for run in runs), "parameters": runs[0].parameters}
+            "final_mse": statistics.median(run.final_score for run in runs), "parameters": runs[0].parameters}
 
 
 def table_rows(seeds: int = 3, max_steps: int = 3000) -> list[str]:

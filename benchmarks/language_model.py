@@ -19,7 +19,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils import data, language, pretrained_language  # noqa: E402
+from utils import data  # noqa: E402
+from utils.lesson07_language_models import corpora, generation, pretrained, training  # noqa: E402
+from utils.lesson07_language_models.grader.reference import LanguageModel  # noqa: E402
 
 
 def torch_sampler(logits, temperature, rng):
@@ -30,13 +32,13 @@ def torch_sampler(logits, temperature, rng):
 
 
 def docs_rows() -> list[str]:
-    corpus = language.docs_corpus()
-    results = pretrained_language.docs_results()
-    model = pretrained_language.docs_model()
+    corpus = corpora.docs_corpus()
+    results = pretrained.docs_results()
+    model = pretrained.docs_model(LanguageModel)
     started = time.perf_counter()
-    validation = language.bits(language.stream_nll(model, corpus.validation))
+    validation = training.bits(training.stream_nll(model, corpus.validation))
     seconds = time.perf_counter() - started
-    test = language.bits(language.stream_nll(model, corpus.test))
+    test = training.bits(training.stream_nll(model, corpus.test))
     unigram, bigram = results["baselines"]["unigram"], results["baselines"]["bigram"]
     return [
         f"| character LSTM H=256 ({results['parameters']:,} parameters), CPython pydoc text: validation / test "
@@ -49,9 +51,9 @@ def docs_rows() -> list[str]:
 
 def live_training_row(steps: int = 120) -> str:
     """The notebook's live run (H = 128, 32 x 64 batches, 120 Adam steps) with the course's model and random windows."""
-    corpus = language.docs_corpus()
+    corpus = corpora.docs_corpus()
     torch.manual_seed(0)
-    model = language.LanguageModel(language.VOCAB_SIZE, 32, 128)
+    model = LanguageModel(corpora.VOCAB_SIZE, 32, 128)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     train = torch.as_tensor(corpus.train[:120_000])
     started = time.perf_counter()
@@ -59,19 +61,19 @@ def live_training_row(steps: int = 120) -> str:
         offsets = torch.randint(0, len(train) - 65, (32,))
         windows = train[offsets[:, None] + torch.arange(65)]
         logits, _ = model(windows[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, language.VOCAB_SIZE), windows[:, 1:].reshape(-1))
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, corpora.VOCAB_SIZE), windows[:, 1:].reshape(-1))
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
     seconds = time.perf_counter() - started
-    bits = language.bits(language.stream_nll(model, corpus.validation))
+    bits = training.bits(training.stream_nll(model, corpus.validation))
     return (f"| lesson 07 live run: CharLM H=128, {steps} steps of 32 x 64 characters | {seconds:.1f} s "
             f"({1000 * seconds / steps:.0f} ms / step), validation {bits:.2f} bits/char | fits Run All <= 60 s |")
 
 
 def exposure_row() -> str:
-    curves = language.exposure_bias(pretrained_language.docs_model(), language.docs_corpus().validation)
+    curves = generation.exposure_bias(pretrained.docs_model(LanguageModel), corpora.docs_corpus().validation)
     forced, free = curves["teacher_forced"] / math.log(2), curves["free_running"] / math.log(2)
     return (f"| exposure bias (200 prompts, 60 steps): loss on the true character, teacher forced / free running | "
             f"steps 1-5: {forced[:5].mean():.2f} / {free[:5].mean():.2f} bits; steps 41-60: {forced[40:].mean():.2f}"
@@ -80,20 +82,20 @@ def exposure_row() -> str:
 
 def surname_row(per_language: int = 50, temperature: float = 0.7) -> str:
     names = data.surnames()
-    vocab = language.SurnameVocab(names.alphabet)
-    judge = pretrained_language.classifier()
+    vocab = corpora.SurnameVocab(names.alphabet)
+    judge = pretrained.classifier()
     intended = np.repeat(np.arange(len(names.languages)), per_language)
     rates = {}
     rng = np.random.default_rng(0)
     for kind in ("conditioned", "unconditioned"):
         conditions = intended if kind == "conditioned" else np.zeros_like(intended)
-        generated = language.generate_surnames(pretrained_language.surname_model(kind), vocab, conditions,
-                                               torch_sampler, temperature, rng)
+        generated = generation.generate_surnames(pretrained.surname_model(kind), vocab, conditions,
+                                                 torch_sampler, temperature, rng)
         rates[kind] = float((judge.predict(generated) == intended).mean())
     return (f"| surnames by language (12), GRU H=64, T={temperature}: intended language recognised by a "
             f"bag-of-characters classifier, conditioned / unconditioned | {rates['conditioned']:.0%} / "
             f"{rates['unconditioned']:.0%} (classifier on real test names "
-            f"{pretrained_language.classifier_accuracy():.0%}, uniform guess {1 / 12:.0%}) | conditioned >> chance |")
+            f"{pretrained.classifier_accuracy():.0%}, uniform guess {1 / 12:.0%}) | conditioned >> chance |")
 
 
 def table_rows(retrain: bool = False) -> list[str]:
@@ -101,9 +103,9 @@ def table_rows(retrain: bool = False) -> list[str]:
     rows = docs_rows() + [live_training_row(), exposure_row(), surname_row()]
     if retrain:
         started = time.perf_counter()
-        run = language.train_docs_model(**pretrained_language.DOCS)
+        run = training.train_docs_model(LanguageModel, **pretrained.DOCS)
         rows.append(f"| retraining the committed model | {time.perf_counter() - started:.0f} s, validation "
-                    f"{run.validation_bits[-1]:.3f} bits/char | |")
+                    f"{run.scores[-1]:.3f} bits/char | |")
     for row in rows:
         print(row, flush=True)
     return rows

@@ -4,7 +4,7 @@ teacher-forcing ratios; with --retrain, the seconds that training takes on this 
 
     ./course python benchmarks/seq2seq.py [--retrain]
 
-The models are the committed ones (utils/trained/seq2seq_*.pt, made by `python -m utils.pretrained_seq2seq`);
+The models are the committed ones (utils/trained/seq2seq_*.pt, made by `python -m utils.checkpoints 08`);
 every figure is measured again here, not read from the checkpoint (except the recorded training seconds).
 One torch thread, as in the lesson.
 """
@@ -19,21 +19,22 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils import dates, pretrained_seq2seq, seq2seq  # noqa: E402
+from utils.lesson08_attention import dates, pretrained, training  # noqa: E402
+from utils.lesson08_attention.grader.reference import Seq2Seq, beam_search, greedy_decode  # noqa: E402
 
 
 def table_rows(beam_examples: int = 100) -> list[str]:
     torch.set_num_threads(1)
     rows = []
     test = dates.test_set()
-    settings = pretrained_seq2seq.settings()
+    settings = pretrained.settings()
     measured = {}
-    for kind in pretrained_seq2seq.KINDS:
-        model = pretrained_seq2seq.load_model(kind)
+    for kind in pretrained.KINDS:
+        model = pretrained.load_model(kind, Seq2Seq)
         start = time.perf_counter()
-        measured[kind] = pretrained_seq2seq.evaluate(model, test)
+        measured[kind] = pretrained.evaluate(model, greedy_decode, test)
         seconds = time.perf_counter() - start
-        recorded = pretrained_seq2seq.results()[kind]
+        recorded = pretrained.results()[kind]
         rows.append(f"| dates to ISO 8601, GRU encoder-decoder {kind.replace('_', ' ')} (H={settings['hidden_size']}, "
                     f"{recorded['parameters']} parameters, {settings['steps']} steps of {settings['batch_size']}): "
                     f"held-out exact match, character accuracy; training time recorded; greedy decoding of "
@@ -48,22 +49,22 @@ def table_rows(beam_examples: int = 100) -> list[str]:
 
     longest = test.subset([i for i in range(len(test)) if test.formats[i] != "interval" and test.lengths[i] >= 30]
                           [:beam_examples])
-    model = pretrained_seq2seq.load_model("no_attention")
+    model = pretrained.load_model("no_attention", Seq2Seq)
     for width in (1, 3, 5):
         start = time.perf_counter()
-        found = seq2seq.predict(model, longest, decode=lambda m, s, l, n, w=width: seq2seq.beam_search(m, s, l, w, n)[0])
+        found = training.predict(model, longest, lambda m, s, l, n, w=width: beam_search(m, s, l, w, n)[0])
         rows.append(f"| no attention, {len(longest)} held-out single dates of 30+ characters, beam width {width} | exact match "
-                    f"{seq2seq.exact_match(found, longest.targets).mean():.1%} in {time.perf_counter() - start:.1f} s"
+                    f"{training.exact_match(found, longest.targets).mean():.1%} in {time.perf_counter() - start:.1f} s"
                     " | |")
         print(rows[-1], flush=True)
 
-    tf_settings = pretrained_seq2seq.settings("teacher_forcing")
+    tf_settings = pretrained.settings("teacher_forcing")
     tf_test = dates.test_set(interval_share=tf_settings["interval_share"])
-    for ratio in pretrained_seq2seq.RATIOS:
-        model = pretrained_seq2seq.load_ratio_model(ratio)
-        result = pretrained_seq2seq.evaluate(model, tf_test)
-        forced = pretrained_seq2seq.teacher_forced_accuracy(model, tf_test)
-        recorded = pretrained_seq2seq.results("teacher_forcing")[f"{ratio:.2f}"]
+    for ratio in pretrained.RATIOS:
+        model = pretrained.load_ratio_model(ratio, Seq2Seq)
+        result = pretrained.evaluate(model, greedy_decode, tf_test)
+        forced = pretrained.teacher_forced_accuracy(model, tf_test)
+        recorded = pretrained.results("teacher_forcing")[f"{ratio:.2f}"]
         rows.append(f"| teacher-forcing ratio {ratio:.2f} (H={tf_settings['hidden_size']}, {tf_settings['steps']} steps, "
                     f"single dates): exact match free running; token accuracy teacher forced; training time "
                     f"recorded | {result['exact_match']:.1%}; {forced:.1%}; {recorded['seconds']:.0f} s | |")
@@ -74,10 +75,11 @@ def table_rows(beam_examples: int = 100) -> list[str]:
 def retrain_seconds() -> None:
     """Time 100 training steps of each date model on this machine (the full schedule scales linearly)."""
     torch.set_num_threads(1)
-    settings = pretrained_seq2seq.settings()
-    for kind in pretrained_seq2seq.KINDS:
-        model = pretrained_seq2seq.build(kind, settings)
-        run = seq2seq.train(model, steps=100, batch_size=settings["batch_size"], lr=settings["lr"], eval_size=50)
+    settings = pretrained.settings()
+    for kind in pretrained.KINDS:
+        model = pretrained.build(Seq2Seq, kind, settings)
+        run = training.train(model, steps=100, batch_size=settings["batch_size"], lr=settings["lr"], eval_size=50,
+                             decode=greedy_decode)
         print(f"| {kind}: 100 training steps of {settings['batch_size']} | {run.seconds:.1f} s "
               f"({10 * run.seconds:.0f} ms per step) | |", flush=True)
 

@@ -1,10 +1,16 @@
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# tests/ mirrors the code (tests/utils, tests/lessons, tests/autograder); its helper modules (conftest, classroom, the
+# lessons' variants) are imported by their plain names from any of these folders, and test file names are unique.
+for folder in (ROOT / "tests", ROOT / "tests" / "lessons", ROOT / "tests" / "autograder"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 matplotlib.use("Agg")
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
@@ -47,7 +53,7 @@ def lesson01_solved() -> dict:
 # JupyterLab per module on the other; every other test goes to whichever worker is free. (xdist's own
 # `--dist loadgroup` marks have no effect with pytest 9, which no longer reads a test's id from `_nodeid`.)
 WORKER_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "grading",
-                 "test_grading_adversarial": "grading", "test_browser": "browser"}
+                 "test_grading_adversarial": "grading", "test_isolation": "grading", "test_browser": "browser"}
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own; none without xdist

@@ -1,28 +1,35 @@
-"""The course library that every lesson imports.
+"""The course library: a shared core and one package per lesson.
 
-Modules:
-    reference  torch modules as the reference implementations, and weight conversion to the numpy layout
-    checks     assertions for test cells, with messages that name the likely mistake
-    mistakes   the catalogue of likely mistakes per graded function, computed with torch
-    plots      matplotlib drawings: cells, unrolled graphs, wirings, term bars, activation curves
-    widgets    the live-figure family: Explorer, TimelinePlayer, and the learner-call guard
-    explorers  the lesson widgets built from that family
-    training   training with a learner's own BPTT, truncated BPTT, a torch twin run; torch models on the adding problem
-    pretrained the small adding-problem models the course trained itself (`python -m utils.pretrained` retrains)
-    data       small generated sequences, the adding problem, faker's surnames, CPython's help text as a corpus
-    env        the one-line environment check
-    sequences  lesson 06: padding/masking/packing references, surname and word-boundary tasks, models, training
-    pretrained_labeling  lesson 06's committed classifiers and taggers (`python -m utils.pretrained_labeling`)
-    labeling_explorers   lesson 06's forward/backward-states explorer
-    architectures        the architecture explorer (four wirings, bidirectional, stacked), lesson 06 and notebooks/
-    language             lesson 07: the python-docs corpus and vocabulary, baselines, the course's character and
-                         surname models, exposure bias, unit features, and its test-cell checks
-    pretrained_language  lesson 07's committed models (`python -m utils.pretrained_language` retrains)
-    language_explorers   lesson 07's generation player and hidden-unit explorer
-    dates                lesson 08: dates and date intervals written as people write them, with their ISO 8601 forms
-    seq2seq              lesson 08: the torch encoder-decoder reference, decoding references, training, scoring
-    pretrained_seq2seq   lesson 08's committed date models (`python -m utils.pretrained_seq2seq` retrains)
-    attention_explorers  lesson 08's attention-heatmap and teacher-forcing explorers
+The rule (checked by tests/utils/test_import_rules.py on every module here):
+- the core (the modules directly in utils/) never imports a lesson package;
+- a lesson package imports the core and EARLIER lessons only (lesson 06 may import lesson 04, never 07);
+- learner-side code (anything outside a `grader` package) never imports a `grader` package, of any lesson;
+- a lesson's grader side may import the core, its own learner side and earlier lessons (either side).
+What two or more lessons use belongs to the core; what one lesson adds stays in its package, whose docstring lists
+it; a later lesson that builds on it imports it from there (lesson 05 trains lesson 04's adding-problem models).
+Grader side (`utils/lessonNN_name/grader/`) is what only the tests use: the catalogues of named mistakes and the
+references that only test cells need. Notebook setup cells import the learner side; a test cell that needs the
+grader side imports it itself. The grading sandbox hides every grader/ folder from the learner's process. The torch
+twins that the explorers and experiments use to say "this matches torch" are learner side (torch is there for the
+learner anyway). No module here contains a numpy solution of a graded exercise: answers live only in source/.
 
-No module here contains a numpy solution of a graded exercise: answers live only in source/.
+Core:
+    checks       test-cell assertions with messages that name the likely mistake (expect_close, expect_array, ...)
+    plots        the one palette (PALETTE), the four wirings (WIRINGS), figures and drawing primitives
+    widgets      the live-figure family (LiveFigure, Explorer, TimelinePlayer, BlitFigure) and the learner-call guard
+    models       torch conversion (to_torch, to_numpy, DTYPE), parameter counts, valid_mask, the run record Run
+    checkpoints  the one mechanism behind every committed model (`python -m utils.checkpoints LESSON` retrains)
+    data         generated sequences, the adding problem, faker's surnames, CPython's help text as a corpus
+    env          the one-line environment check
+    trained/     the committed checkpoints
+
+Lessons (learner side; grader/ holds reference, mistakes and checks where a lesson has them):
+    lesson01_rnn_cell             torch_rnn, drawings, explorers
+    lesson02_bptt                 torch_bptt, training, drawings, explorers
+    lesson03_vanishing_gradients  torch_jacobians, checks, long_lag, explorers
+    lesson04_lstm                 torch_lstm, adding, pretrained, drawings, explorers
+    lesson05_gru                  torch_gru, drawings, explorers
+    lesson06_classification_and_labeling  tasks, models, training, pretrained, explorers
+    lesson07_language_models      corpora, models, generation, units, training, pretrained, explorers
+    lesson08_attention            dates, training, pretrained, explorers
 """

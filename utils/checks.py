@@ -14,7 +14,8 @@ RTOL = 1e-7  # float64 implementations agree to ~1e-15; loose enough for any loo
 ATOL = 1e-9
 
 
-def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+def close_enough(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    """Same shape, the same entries finite, and every finite gap within atol + rtol * |expected|."""
     if actual.shape != expected.shape:
         return False
     both_finite = np.isfinite(expected)
@@ -44,13 +45,13 @@ def expect_close(actual, expected, what: str, mistakes: dict | None = None, rtol
     """Assert `actual` matches `expected`; if it matches a known mistake instead, name that mistake."""
     expected = np.asarray(expected, dtype=np.float64)
     actual = expect_array(actual, expected.shape, what)
-    if _close(actual, expected, rtol, atol):
+    if close_enough(actual, expected, rtol, atol):
         return
     for message, candidate in (mistakes or {}).items():
         if candidate is None:
             continue
         candidate = np.asarray(candidate, dtype=np.float64)
-        if not _close(candidate, expected, rtol, atol) and _close(actual, candidate, 1e-6, 1e-8):
+        if not close_enough(candidate, expected, rtol, atol) and close_enough(actual, candidate, 1e-6, 1e-8):
             raise AssertionError(f"{what}: {message}")
     gap = np.abs(actual - expected)
     index = np.unravel_index(int(gap.argmax()), gap.shape) if gap.ndim else ()
@@ -149,50 +150,3 @@ def expect_number(answer, what: str) -> float:
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not np.isfinite(float(answer)):
         raise AssertionError(f"{what} must be a finite number; got {answer!r}")
     return float(answer)
-
-
-# Lesson 03: results that are dicts of arrays, and orthogonal matrices ------------------------------------------
-
-
-def flat(arrays: dict) -> np.ndarray:
-    """Every array of a dict, raveled and joined in key order: one vector to compare at once."""
-    return np.concatenate([np.asarray(array, dtype=np.float64).ravel() for array in arrays.values()])
-
-
-def expect_clip_result(result, grads: dict, what: str) -> tuple[dict, float]:
-    """(clipped, total_norm) as clip_grad_norm must return it: a new dict with the keys and shapes of `grads`
-    holding finite arrays, and a finite number."""
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise AssertionError(f"{what} must return a pair (clipped, total_norm); got {type(result).__name__}")
-    clipped, total = result
-    if not isinstance(clipped, dict) or set(clipped) != set(grads):
-        keys = list(clipped) if isinstance(clipped, dict) else type(clipped).__name__
-        raise AssertionError(f"{what}: clipped must be a dict with the keys {list(grads)}; got {keys}")
-    arrays = {name: expect_array(clipped[name], np.shape(grad), f"{what}, clipped[{name!r}]")
-              for name, grad in grads.items()}
-    try:
-        total = float(np.asarray(total, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise AssertionError(f"{what}: total_norm must be a number; got {total!r}") from None
-    if not np.isfinite(total):
-        raise AssertionError(f"{what}: total_norm is {total} (a division by zero?)")
-    return arrays, total
-
-
-def expect_orthogonal(W, n: int, what: str) -> np.ndarray:
-    """Assert W is an (n, n) orthogonal matrix (W W^T = W^T W = I); say how it falls short otherwise."""
-    W = expect_array(W, (n, n), what)
-    gram = W.T @ W
-    identity = np.eye(n)
-    if _close(gram, identity, 0, 1e-9) and _close(W @ W.T, identity, 0, 1e-9):
-        return W
-    lengths = np.sqrt(np.diag(gram))
-    off_diagonal = gram - np.diag(np.diag(gram))
-    if np.abs(off_diagonal).max() < 1e-9 and np.abs(lengths - lengths[0]).max() < 1e-9:
-        raise AssertionError(f"{what}: the columns are orthogonal but have length {lengths[0]:.4g}, not 1; "
-                             "do not rescale the matrix")
-    if _close(np.linalg.norm(W, axis=1), np.ones(n), 0, 1e-9) or _close(lengths, np.ones(n), 0, 1e-9):
-        raise AssertionError(f"{what}: rows (or columns) have length 1 but are not orthogonal to each other; "
-                             "normalising a random matrix is not enough: take Q from its QR decomposition")
-    raise AssertionError(f"{what} is not orthogonal: W.T @ W differs from the identity by up to "
-                         f"{float(np.abs(gram - identity).max()):.3g}")

@@ -1,0 +1,121 @@
+"""Lesson 03's library: Jacobians, the spectral radius and clipping by torch, the mistakes, the checks, the
+long-lag experiment and the explorers."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import solved
+
+from utils.lesson01_rnn_cell import torch_rnn
+from utils.lesson03_vanishing_gradients import checks, explorers, long_lag, torch_jacobians
+from utils.lesson03_vanishing_gradients.grader import mistakes, reference
+
+
+def test_lesson03_references_agree_with_torch_and_the_mistakes_differ_from_them():
+    rng = np.random.default_rng(3)
+    cell = torch_rnn.rnn_cell(3, 4, rng, scale=1.0)
+    x, h_prev = rng.normal(size=(2, 3)), rng.uniform(-1, 1, size=(2, 4))
+    h_t, W_h = torch_rnn.run_rnn_cell(cell, x, h_prev), torch_rnn.rnn_cell_params(cell)["W_h"]
+    jacobian = torch_jacobians.rnn_cell_jacobian(cell, x, h_prev)
+    np.testing.assert_allclose(reference.jacobian_from_state(h_t, W_h), jacobian, atol=1e-12)
+    for message, output in mistakes.rnn_jacobian(h_t, W_h).items():
+        assert output.shape == jacobian.shape and not np.allclose(output, jacobian), message
+    W = rng.normal(size=(5, 5))
+    assert torch_jacobians.spectral_radius(W) == pytest.approx(np.abs(np.linalg.eigvals(W)).max())
+    radius = torch_jacobians.spectral_radius(W)
+    for message, output in mistakes.scale_spectral_radius(W, 0.7).items():
+        assert not np.allclose(output, W * 0.7 / radius), message
+    grads = {"a": rng.normal(size=(2, 3)), "b": rng.normal(size=3)}
+    clipped, total = reference.clip_grad_norm(grads, 0.5)
+    assert total == pytest.approx(np.sqrt(sum((g**2).sum() for g in grads.values())))
+    for message, output in mistakes.clip_grad_norm(grads, 0.5).items():
+        assert output.shape == checks.flat(clipped).shape, message
+        assert np.abs(output - checks.flat(clipped)).max() > 1e-9, message  # the missing 1e-6 is a small change
+    assert total not in mistakes.clip_total_norm(grads, 0.5).values()
+    orthogonal = torch_rnn.orthogonal(4, rng)
+    np.testing.assert_allclose(orthogonal @ orthogonal.T, np.eye(4), atol=1e-12)
+
+
+def test_expect_orthogonal_and_clip_result_say_what_is_wrong():
+    Q = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))[0]
+    checks.expect_orthogonal(Q, 3, "W")
+    with pytest.raises(AssertionError, match="length 2"):
+        checks.expect_orthogonal(2 * Q, 3, "W")
+    with pytest.raises(AssertionError, match="not orthogonal to each other"):
+        A = np.random.default_rng(1).normal(size=(3, 3))
+        checks.expect_orthogonal(A / np.linalg.norm(A, axis=1, keepdims=True), 3, "W")
+    grads = {"w": np.ones(2)}
+    with pytest.raises(AssertionError, match="pair"):
+        checks.expect_clip_result(grads, grads, "clip")
+    with pytest.raises(AssertionError, match="keys"):
+        checks.expect_clip_result(({"v": np.ones(2)}, 1.0), grads, "clip")
+    with pytest.raises(AssertionError, match="total_norm"):
+        checks.expect_clip_result((grads, float("nan")), grads, "clip")
+    assert checks.expect_clip_result(({"w": [1, 2]}, np.float64(3)), grads, "clip")[1] == 3.0
+
+
+def _lesson03():
+    namespace = solved("03_vanishing_gradients")
+    return {name: namespace[name] for name in ("rnn_jacobian", "scale_spectral_radius", "orthogonal_init",
+                                               "clip_grad_norm")}
+
+
+def test_jacobian_explorer_linear_orthogonal_keeps_the_norm_and_tanh_falls_below_rho():
+    solution = _lesson03()
+    explorer = explorers.JacobianExplorer(solution["rnn_jacobian"], solution["scale_spectral_radius"],
+                                          solution["orthogonal_init"])
+    explorer.set(nonlinearity="linear", init="orthogonal", rho=1.0, steps=60)
+    norms = explorer.norm_line.get_ydata()
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-9)  # orthogonal powers keep every length
+    explorer.set(nonlinearity="tanh", rho=0.9, input_scale=2.0)
+    assert explorer.norm_line.get_ydata()[0] < 0.1 * 0.9**60  # the tanh slopes shrink the product further
+
+
+def test_jacobian_explorer_reports_a_broken_function_and_recovers():
+    solution = _lesson03()
+    state = {"broken": True}
+
+    def rnn_jacobian(h_t, W_h):
+        return np.zeros((2, 2)) if state["broken"] else solution["rnn_jacobian"](h_t, W_h)
+
+    explorer = explorers.JacobianExplorer(rnn_jacobian, solution["scale_spectral_radius"], solution["orthogonal_init"])
+    explorer.update()
+    assert not explorer.ready and "rnn_jacobian returned an array of shape (2, 2)" in explorer.status.value
+    state["broken"] = False
+    explorer.set(rho=1.1)
+    assert explorer.ready and explorer.status.value == ""
+
+
+def test_clipping_explorer_diverges_without_clipping_and_not_with_it():
+    explorer = explorers.ClippingExplorer(_lesson03()["clip_grad_norm"])
+    explorer.update()
+    explorer.set(clipping="off", learning_rate=0.02, max_norm=1.0)
+    assert "diverged" in explorer.ax_map.get_title() and explorer.escape.get_visible()
+    explorer.set(clipping="on")
+    assert "diverged" not in explorer.ax_map.get_title() and not explorer.escape.get_visible()
+    assert len(explorer.norm_line.get_xdata()) == explorer.ITERATIONS
+
+
+def test_clipping_explorer_gradients_match_finite_differences():
+    w, u, step = 0.7, 0.4, 1e-6
+    _, d_w, d_u = explorers.ClippingExplorer.loss_and_gradient(w, u)
+    loss = explorers.ClippingExplorer.loss
+    numeric_w = (loss(np.array(w + step), np.array(u)) - loss(np.array(w - step), np.array(u))) / (2 * step)
+    numeric_u = (loss(np.array(w), np.array(u + step)) - loss(np.array(w), np.array(u - step))) / (2 * step)
+    np.testing.assert_allclose([d_w, d_u], [numeric_w, numeric_u], rtol=1e-6)
+
+
+def test_clipping_explorer_says_when_clip_grad_norm_returns_the_wrong_thing():
+    explorer = explorers.ClippingExplorer(lambda grads, max_norm: grads)  # forgot total_norm
+    explorer.update()
+    assert not explorer.ready and "pair (clipped, total_norm)" in explorer.status.value
+
+
+def test_long_lag_task_puts_the_bit_first_and_training_is_seeded():
+    x, bits = long_lag.long_lag_batch(50, 7, torch.Generator().manual_seed(0))
+    assert x.shape == (50, 8, 1) and bits.shape == (50,)
+    assert torch.equal(x[:, 0, 0], 2.0 * bits - 1.0)  # the answer is the first input, +-1
+    first = long_lag.train_long_lag(3, seed=0, steps=5)
+    assert first == long_lag.train_long_lag(3, seed=0, steps=5)
+    accuracy, reach = first
+    assert 0.0 <= accuracy <= 1.0 and reach > 0.0

@@ -1,0 +1,175 @@
+"""Lesson 06's library: padding references, the bidirectional reference, the two real-data tasks, the committed
+checkpoint, the architecture explorer (and its notebook) and the boundary explorer."""
+
+import warnings
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, solved
+from nbclient import NotebookClient
+from traitlets.config import Config
+
+from utils import data, plots
+from utils.lesson06_classification_and_labeling import explorers, models, pretrained, tasks, training
+from utils.lesson06_classification_and_labeling.grader import mistakes, reference
+from utils.models import RECURRENT_LAYERS, parameter_count
+
+LESSON = "06_classification_and_labeling"
+
+
+def _loop_reverse(x, lengths):
+    out = np.array(x, dtype=float)
+    for b, n in enumerate(lengths):
+        out[b, :n] = np.flip(np.asarray(x, dtype=float)[b, :n], axis=0)
+    return out
+
+
+@pytest.mark.parametrize("shape,lengths", [((3, 5, 2), [5, 0, 2]), ((2, 4), [1, 3]), ((2, 3, 2, 2), [3, 2]),
+                                           ((1, 1, 1), [1])])
+def test_references_agree_with_plain_loops(shape, lengths):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=shape)
+    np.testing.assert_allclose(reference.reverse_padded(x, lengths), _loop_reverse(x, lengths))
+    if len(shape) == 3:
+        means = [x[b, :n].mean(0) if n else np.zeros(shape[2]) for b, n in enumerate(lengths)]
+        np.testing.assert_allclose(reference.masked_mean(x, lengths), np.array(means))
+        full = [n if n else 1 for n in lengths]
+        np.testing.assert_allclose(reference.last_hidden(x, full), np.array([x[b, n - 1] for b, n in
+                                                                                       enumerate(full)]))
+        np.testing.assert_allclose(models.masked_max(x, full),
+                                   np.array([x[b, :n].max(0) for b, n in enumerate(full)]))
+
+
+def test_masked_mean_of_an_empty_row_is_zero_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = reference.masked_mean(np.ones((2, 3, 2)), [0, 0])
+    assert np.array_equal(out, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("cell,layers", [("rnn", 1), ("gru", 2), ("lstm", 2)])
+def test_one_by_one_reference_matches_a_packed_run(cell, layers):
+    torch.manual_seed(0)
+    layer = RECURRENT_LAYERS[cell](3, 4, num_layers=layers, batch_first=True, bidirectional=True).double()
+    layer_reference = reference.bidirectional_layer(cell, 3, 4, layers, {f"rnn.{k}": v for k, v in layer.state_dict().items()})
+    rng = np.random.default_rng(1)
+    lengths = np.array([2, 5, 1, 4])
+    x = rng.normal(size=(4, 6, 3))
+    outputs, final = reference.run_one_by_one(layer_reference, x, lengths)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x), torch.tensor(lengths), batch_first=True,
+                                                     enforce_sorted=False)
+    with torch.no_grad():
+        out, state = layer(packed)
+    h_n = state[0] if isinstance(state, tuple) else state
+    padded, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=6)
+    np.testing.assert_allclose(outputs, padded.numpy(), atol=1e-12)
+    np.testing.assert_allclose(final, torch.cat([h_n[-2], h_n[-1]], 1).numpy(), atol=1e-12)
+    for message, wrong in mistakes.BiRNN(layer_reference, x, lengths).items():
+        for name, value in wrong.items():
+            assert not np.allclose(value, {"outputs": outputs, "final": final}[name]), message
+
+
+def test_layer_state_names_what_is_missing():
+    with pytest.raises(AssertionError, match="lacks"):
+        reference.layer_state({"rnn.weight_ih_l0": torch.zeros(2, 2)}, 1)
+
+
+def test_boundary_windows_label_the_first_letter_of_every_word():
+    text, starts = tasks.squash(["the", "cat", "sat"])
+    assert text == "thecatsat" and starts.tolist() == [1, 0, 0, 1, 0, 0, 1, 0, 0]
+    ids, labels = tasks.boundary_windows("test")
+    assert ids.shape == labels.shape and ids.shape[1] == tasks.WINDOW
+    assert int(ids.min()) >= 1 and int(ids.max()) <= 26
+    assert 0.15 < float(labels.float().mean()) < 0.3  # about one letter in five starts a word
+
+
+def test_surname_parts_do_not_overlap_and_are_padded():
+    ids, lengths, labels = tasks.surname_tensors("test")
+    assert ids.shape[0] == lengths.shape[0] == labels.shape[0] == 1060
+    assert torch.all(ids[torch.arange(len(ids)), lengths - 1] != data.PAD)
+    split = tasks.surname_data().split
+    assert not set(split["train"].tolist()) & set(split["test"].tolist())
+
+
+def test_committed_checkpoint_is_small_and_scores_what_training_recorded():
+    assert pretrained.CHECKPOINT.path.stat().st_size < 1_000_000
+    results = pretrained.results()
+    test = tasks.surname_tensors("test")
+    windows = tasks.boundary_windows("test")
+    for bi in (False, True):
+        key = "bi" if bi else "uni"
+        accuracy = training.classifier_accuracy(pretrained.load_classifier(bi), *test)
+        assert accuracy == pytest.approx(results[f"classifier_{key}"]["test_accuracy"], abs=1e-6)
+        f1 = training.boundary_scores(pretrained.load_tagger(bi), *windows)["f1"]
+        assert f1 == pytest.approx(results[f"tagger_{key}"]["f1"], abs=1e-6)
+    # what the lesson claims: the recurrent models beat both baselines; bidirectional tagging beats one-directional
+    assert results["classifier_uni"]["test_accuracy"] > results["bag_of_characters"]["test_accuracy"] + 0.1
+    assert results["bag_of_characters"]["test_accuracy"] > results["majority"]["test_accuracy"] + 0.2
+    assert results["tagger_bi"]["f1"] > results["tagger_uni"]["f1"] + 0.05
+
+
+def test_your_birnn_trains_as_an_encoder():
+    BiRNN = solved(LESSON)["BiRNN"]
+    run, accuracy = training.train_encoder_classifier(BiRNN(16, 8, cell="gru"), final_size=16, steps=30)
+    assert run.steps[-1] == 30 and 0.0 <= accuracy <= 1.0
+
+
+# --- the architecture explorer ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell,layers,bidirectional", [("rnn", 1, False), ("gru", 2, True), ("lstm", 3, True)])
+def test_parameter_count_matches_torch(cell, layers, bidirectional):
+    module = RECURRENT_LAYERS[cell](16, 64, num_layers=layers, bidirectional=bidirectional)
+    assert parameter_count(cell, 16, 64, layers=layers, bidirectional=bidirectional) == sum(
+        p.numel() for p in module.parameters())
+
+
+def test_every_architecture_control_changes_the_drawing():
+    explorer = explorers.ArchitectureExplorer()
+    explorer.update()
+    for name, value in [("wiring", "encoder-decoder"), ("bidirectional", True), ("layers", 3),
+                        ("wiring", "one-to-many"), ("bidirectional", False), ("layers", 1)]:
+        before = explorer.live.image.value
+        explorer.set(**{name: value})
+        assert explorer.live.image.value != before, f"moving {name} to {value!r} did not change the drawing"
+    for wiring in plots.WIRINGS:  # every combination draws without raising
+        for bidirectional in (False, True):
+            for layers in (1, 2, 3):
+                explorer.set(wiring=wiring, bidirectional=bidirectional, layers=layers)
+                assert explorer.ready
+
+
+def test_bidirectional_generation_is_drawn_as_impossible():
+    explorer = explorers.ArchitectureExplorer()
+    explorer.set(wiring="one-to-many", bidirectional=True)
+    assert any("impossible" in text.get_text() for text in explorer.ax.texts)
+
+
+def test_architecture_notebook_runs_top_to_bottom(tmp_path):
+    path = ROOT / "notebooks" / "architecture_explorer.ipynb"
+    notebook = nbformat.read(str(path), as_version=4)
+    sockets = Config({"KernelManager": {"transport": "ipc", "ip": str(tmp_path / "kernel")}})  # no TCP port race
+    NotebookClient(notebook, timeout=120, kernel_name="python3", config=sockets,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+
+
+# --- the boundary explorer ------------------------------------------------------------------------------------
+
+
+def test_boundary_explorer_takes_typed_text_and_fits_the_slider():
+    explorer = explorers.BoundaryExplorer(solved(LESSON)["reverse_padded"])
+    explorer.update()
+    explorer.typed.value = "Hello, world: this is typed!"
+    assert explorer.controls["sentence"].value == "hello world this is typed"
+    assert explorer.controls["position"].max == len("helloworldthisistyped") - 1
+    assert explorer.ready and "true:            hello world this is typed" in explorer.split_note.get_text()
+
+
+def test_boundary_explorer_flags_a_wrong_reverse():
+    explorer = explorers.BoundaryExplorer(lambda x, lengths: x[:, ::-1].copy())
+    explorer.update()
+    assert explorer.ready and "does not give torch's backward states" in explorer.ax_prob.get_title()

@@ -1,0 +1,9 @@
+"""Lesson 03, vanishing and exploding gradients. What it adds to the library:
+
+    torch_jacobians  Jacobians dh_t/dh_{t-1} and hidden states of torch RNNs, the spectral radius
+    checks           test-cell checks for dicts of arrays (flat, expect_clip_result) and orthogonal matrices
+    long_lag         the long-lag bit task, its many-to-one RNN and training loop (the lesson's experiment)
+    explorers        JacobianExplorer (how far back a gradient reaches), ClippingExplorer (clipping on a cliff)
+    grader/          reference (torch clip_grad_norm_, the Jacobian from the state), mistakes (rnn_jacobian,
+                     scale_spectral_radius, clip_grad_norm)
+"""

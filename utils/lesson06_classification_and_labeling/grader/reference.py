@@ -1,0 +1,90 @@
+"""Lesson 06's torch references of the graded exercises: padding, masking and packing done with gather, masks and
+torch's own bidirectional layers run one sequence at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from utils.lesson06_classification_and_labeling.models import TORCH_NAMES
+from utils.models import RECURRENT_LAYERS, to_numpy, to_torch, valid_mask
+
+
+def _steps(lengths, T: int) -> tuple[torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor(np.array(lengths, dtype=np.int64))
+    return lengths, torch.arange(T)[None, :].expand(len(lengths), T)
+
+
+def reverse_padded(x, lengths) -> np.ndarray:
+    """Each row's first lengths[b] steps in reverse order, later steps as they were (torch.gather)."""
+    x = to_torch(x)
+    lengths, t = _steps(lengths, x.shape[1])
+    source = torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
+    index = source.reshape(source.shape + (1,) * (x.dim() - 2)).expand(x.shape)
+    return to_numpy(torch.gather(x, 1, index))
+
+
+def last_hidden(hs, lengths) -> np.ndarray:
+    """hs[b, lengths[b] - 1] for every row b (torch.gather); lengths must be >= 1."""
+    hs = to_torch(hs)
+    index = torch.tensor(np.array(lengths, dtype=np.int64)).sub(1).clamp(min=0)
+    return to_numpy(torch.gather(hs, 1, index[:, None, None].expand(-1, 1, hs.shape[2])).squeeze(1))
+
+
+def masked_mean(hs, lengths) -> np.ndarray:
+    """The mean of hs[b, :lengths[b]] for every row; zeros for a row of length 0."""
+    hs = to_torch(hs)
+    mask = torch.as_tensor(valid_mask(lengths, hs.shape[1]), dtype=hs.dtype)
+    total = torch.einsum("bt,bth->bh", mask, hs)
+    return to_numpy(total / mask.sum(1, keepdim=True).clamp(min=1.0))
+
+
+def layer_state(state: dict, num_layers: int) -> dict[str, torch.Tensor]:
+    """The weights of a bidirectional torch layer found in a module's state_dict, whatever prefix they carry
+    (e.g. 'rnn.weight_ih_l0' -> 'weight_ih_l0'); a clear AssertionError if some are missing or doubled."""
+    wanted = [f"{name}_l{layer}{suffix}" for layer in range(num_layers) for suffix in ("", "_reverse")
+              for name in TORCH_NAMES]
+    found = {}
+    for key, value in state.items():
+        short = key.rsplit(".", 1)[-1]
+        if short in wanted:
+            if short in found:
+                raise AssertionError(f"your module holds two tensors named {short}: keep one bidirectional layer")
+            found[short] = torch.as_tensor(value).detach()
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise AssertionError(f"your module's state_dict lacks {missing[:4]}{' ...' if len(missing) > 4 else ''}: "
+                             "keep one torch bidirectional layer (e.g. self.rnn) with num_layers layers")
+    return found
+
+
+def bidirectional_layer(cell: str, input_size: int, hidden_size: int, num_layers: int, state: dict) -> torch.nn.Module:
+    """torch's own bidirectional nn.RNN / nn.GRU / nn.LSTM in float64, holding the weights of `state`."""
+    layer = RECURRENT_LAYERS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True, bidirectional=True)
+    layer = layer.double()
+    weights = layer_state(state, num_layers)
+    with torch.no_grad():
+        for name, parameter in layer.named_parameters():
+            if weights[name].shape != parameter.shape:
+                raise AssertionError(f"your {name} has shape {tuple(weights[name].shape)}; torch's "
+                                     f"{cell.upper()}({input_size}, {hidden_size}) expects {tuple(parameter.shape)}")
+            parameter.copy_(weights[name])
+    return layer.eval()
+
+
+def run_one_by_one(layer: torch.nn.Module, x, lengths, total_length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The reference: every sequence run alone, without padding. Returns outputs (B, T, 2H), zero at padding,
+    and final (B, 2H) = [forward state after the last valid step, backward state after reading step 0]."""
+    x = to_torch(x)
+    lengths = np.asarray(lengths)
+    T = x.shape[1] if total_length is None else total_length
+    H = layer.hidden_size
+    outputs = torch.zeros(len(lengths), T, 2 * H, dtype=torch.float64)
+    final = torch.zeros(len(lengths), 2 * H, dtype=torch.float64)
+    with torch.no_grad():
+        for b, length in enumerate(lengths):
+            out, state = layer(x[b : b + 1, : int(length)])
+            h_n = state[0] if isinstance(state, tuple) else state
+            outputs[b, : int(length)] = out[0]
+            final[b] = torch.cat([h_n[-2, 0], h_n[-1, 0]])
+    return to_numpy(outputs), to_numpy(final)

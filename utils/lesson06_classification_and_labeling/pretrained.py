@@ -1,0 +1,72 @@
+"""Lesson 06's committed models (utils/trained/labeling.pt): surname classifiers and word-boundary taggers, one- and
+bidirectional, with the baselines they are measured against.
+
+`python -m utils.checkpoints 06` retrains them (about 2 minutes on one CPU thread) and rewrites the file; the
+lesson's RETRAIN flag trains them again for its own session (`CHECKPOINT.retrain()`); tests check that they still
+score what is recorded.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from utils.checkpoints import Checkpoint
+from utils.lesson06_classification_and_labeling import training
+from utils.lesson06_classification_and_labeling.models import CharClassifier, CharTagger
+from utils.lesson06_classification_and_labeling.tasks import boundary_windows, surname_data, surname_tensors
+
+SETTINGS = {"classifier": {"steps": 1500, "hidden_size": 64, "batch_size": 64, "lr": 3e-3, "seed": 0},
+            "tagger": {"steps": 600, "hidden_size": 64, "batch_size": 64, "lr": 3e-3, "seed": 0}}
+
+
+def _key(task: str, bidirectional: bool) -> str:
+    return f"{task}_{'bi' if bidirectional else 'uni'}"
+
+
+def _summary(run, scores: dict) -> dict:
+    return {**scores, "seconds": run.seconds, "steps": run.steps[-1], "parameters": run.parameters,
+            "history": run.history}
+
+
+def train_all() -> dict:
+    """The four models and the baselines, trained with SETTINGS: the checkpoint's contents."""
+    contents = {"settings": SETTINGS, "torch": str(torch.__version__), "models": {}, "results": {}}
+    for bidirectional in (False, True):
+        run = training.train_classifier(bidirectional, **SETTINGS["classifier"])
+        key = _key("classifier", bidirectional)
+        contents["models"][key] = run.model.state_dict()
+        contents["results"][key] = _summary(run, {"test_accuracy": training.classifier_accuracy(
+            run.model, *surname_tensors("test"))})
+        run = training.train_tagger(bidirectional, **SETTINGS["tagger"])
+        key = _key("tagger", bidirectional)
+        contents["models"][key] = run.model.state_dict()
+        contents["results"][key] = _summary(run, training.boundary_scores(run.model, *boundary_windows("test")))
+    contents["results"]["majority"] = {"test_accuracy": training.majority_accuracy("test")}
+    contents["results"]["bag_of_characters"] = {"test_accuracy": training.bag_of_characters_accuracy("test")}
+    return contents
+
+
+CHECKPOINT = Checkpoint("labeling.pt", train_all)
+CHECKPOINTS = [CHECKPOINT]
+
+
+def load_classifier(bidirectional: bool) -> CharClassifier:
+    surnames = surname_data()
+    contents = CHECKPOINT.contents()
+    model = CharClassifier(len(surnames.alphabet), len(surnames.languages),
+                           contents["settings"]["classifier"]["hidden_size"], bidirectional)
+    model.load_state_dict(contents["models"][_key("classifier", bidirectional)])
+    return model.eval()
+
+
+def load_tagger(bidirectional: bool) -> CharTagger:
+    contents = CHECKPOINT.contents()
+    model = CharTagger(contents["settings"]["tagger"]["hidden_size"], bidirectional)
+    model.load_state_dict(contents["models"][_key("tagger", bidirectional)])
+    return model.eval()
+
+
+def results() -> dict[str, dict]:
+    """What training measured: per model (classifier_uni, classifier_bi, tagger_uni, tagger_bi) its held-out
+    scores, seconds, steps and parameters; and the classifier's baselines (majority, bag_of_characters)."""
+    return {key: dict(value) for key, value in CHECKPOINT.contents()["results"].items()}
