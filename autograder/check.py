@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder import sandbox
+from autograder import hints, sandbox
 from autograder.course import lesson_notebook, lessons
 from autograder.notebooks import cells_by_id, read
 from autograder.options import CELL_SECONDS, Options
@@ -14,8 +14,8 @@ from autograder.zygotes import close_zygotes
 
 def infer_lesson(path: Path) -> str:
     """The lesson a notebook belongs to: by file name, else by the graded cells it shares with a lesson."""
-    if path.stem in lessons():
-        return path.stem
+    if path.name.split(".")[0] in lessons():  # 04_lstm.ipynb, or a kept 04_lstm.before-update.ipynb
+        return path.name.split(".")[0]
     try:
         ids = set(cells_by_id(read(path)))
     except Exception:
@@ -42,9 +42,10 @@ def check(path: Path, lesson: str | None = None, use_sandbox: bool = True, timeo
     finally:
         close_zygotes()
     width = max(len(g) for g in result.max_scores)
+    lesson_source = read(lesson_notebook(lesson))
     for grade_id, points in result.max_scores.items():
         earned = result.scores[grade_id]
-        status = "passed" if earned == points else result.messages.get(grade_id, "failed")
+        status = "passed" if earned == points else hints.hint(lesson_source, grade_id, result.messages.get(grade_id, "failed"))
         print(f"  {grade_id:{width}s}  {earned:>4g}/{points:<3g} {status}")
     for note in result.notes:
         print(f"note: {note}")
