@@ -132,8 +132,11 @@ def course_copy(tmp_path_factory) -> Path:
     """The notebooks in a scratch course root: JupyterLab may save into it."""
     root = tmp_path_factory.mktemp("course")
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    for folder in ("source", "release", "notebooks", "utils"):
+    for folder in ("source", "release", "notebooks", "utils", "tools"):
         shutil.copytree(ROOT / folder, root / folder, ignore=ignore)
+    # `./course open` serves the learner's workspace, where source/ is out of reach: these tests also run the solved
+    # lessons in the browser, so they put a copy of source/ into the workspace (open adds release/ and notebooks/).
+    shutil.copytree(ROOT / "source", root / "workspace" / "source", ignore=ignore)
     # The course script itself, with the files its environment check reads and the environment it finds current:
     # `./course open` in the copy serves the copy (its root is the folder it lives in).
     for name in ("course", "nbgrader_config.py", "requirements.txt", "pyproject.toml"):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_tools import with_solutions
 
 from autograder.bundle import COPIED, STUDENT_COMMANDS, student_script, write_bundle
-from autograder.notebooks import cells_by_id, read, solution_ids, with_solutions
+from autograder.notebooks import cells_by_id, read, solution_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())

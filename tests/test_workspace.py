@@ -17,9 +17,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_tools import with_solutions
 
 from autograder.hints import hidden_phrases, hint
-from autograder.notebooks import cells_by_id, read, solution_ids, with_solutions
+from autograder.notebooks import cells_by_id, read, solution_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_rnn_cell"
