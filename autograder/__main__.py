@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         from autograder.grade import Options, find_submissions, grade_all, record
+        from autograder.safe_text import printable
 
         lesson = _lesson(parser, args.lesson)
         submissions, folder_flags = find_submissions(lesson, ROOT / "submitted")
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         record(lesson, results, args.db, extra_flags=folder_flags)
         total = sum(len(r.flags) for r in results.values()) + len(folder_flags)
         for student, result in results.items():
-            print(f"  {student:20s} {result.total:6g}/{sum(result.max_scores.values()):g}"
+            print(f"  {printable(student):20s} {result.total:6g}/{sum(result.max_scores.values()):g}"
                   f"{'  (' + str(len(result.flags)) + ' flag(s))' if result.flags else ''}")
         print(f"graded {len(results)} submission(s); {total} flag(s): python -m autograder flags {lesson}")
         return 0
@@ -110,10 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "flags":
         import json
 
+        from autograder.safe_text import printable
+
         path = ROOT / "flags" / f"{_lesson(parser, args.lesson)}.json"
         flags = json.loads(path.read_text()) if path.exists() else []
         for flag in flags:
-            print(f"{flag['student'] or '(collection)':20s} {flag['flag']}")
+            print(printable(f"{flag['student'] or '(collection)':20s} {flag['flag']}"))
         print(f"{len(flags)} flag(s)" if flags else "no flags")
         return 0
     if args.command == "check":

@@ -34,8 +34,9 @@ import nbformat
 from autograder import sandbox
 from autograder.course import ROOT, lesson_notebook, make_course, run_nbgrader
 from autograder.notebooks import cells_by_id, read
+from autograder.safe_feedback import HIDDEN, safe_feedback
+from autograder.safe_text import printable
 
-HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 HIDDEN_PLACEHOLDER = "# (hidden tests ran here when your notebook was graded)\n"
 SUSPICIOUS = {  # patterns in a learner's code that an instructor may want to look at (they change no score)
     r"input_transformers|ast_transformers|register_magic": "rewrites how cells run (IPython transformers)",
@@ -204,7 +205,7 @@ def feedback_notebook(notebook, source, result: Result):
         notes = "\n".join(f"- {note}" for note in result.notes)
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grading notes**\n\n{notes}"))
         notebook.cells[0]["id"] = "grading-notes"
-    return notebook
+    return safe_feedback(notebook, source)
 
 
 _ZYGOTES: dict = {}  # per process: one warm learner sandbox per lesson setup cell
@@ -326,7 +327,7 @@ def find_submissions(lesson: str, submitted: Path) -> tuple[dict[str, Path], lis
 def _progress(done: int, total: int, note: str) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded  {note[:40]:40s}")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded  {printable(note)[:40]:40s}")
     if done == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -447,6 +448,8 @@ def record(lesson: str, results: dict[str, Result], db_url: str, root: Path = RO
     """Write scores to the gradebook, feedback notebooks to autograded/, flags to flags/<lesson>.json."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    from autograder.export import register_lesson
+
     _quiet_gradebook()
     with Gradebook(db_url) as gradebook:
         try:
@@ -454,10 +457,8 @@ def record(lesson: str, results: dict[str, Result], db_url: str, root: Path = RO
             known = True
         except MissingEntry:
             known = False
-    if not known:  # register the lesson's test cells in this gradebook (release/ is left untouched)
-        with tempfile.TemporaryDirectory() as unused:
-            run_nbgrader(["generate_assignment", lesson, "--force", f"--CourseDirectory.release_directory={unused}"],
-                         root, db_url=db_url)
+    if not known:  # register the lesson's test cells in this gradebook, without their hidden parts
+        register_lesson(lesson, db_url, root)
     with Gradebook(db_url) as gradebook:
         for student, result in results.items():
             gradebook.update_or_create_student(student)
