@@ -34,7 +34,7 @@ import nbformat
 from autograder import sandbox
 from autograder.course import ROOT, lesson_notebook, make_course, run_nbgrader
 from autograder.notebooks import cells_by_id, read
-from autograder.safe_feedback import HIDDEN, safe_feedback
+from autograder.safe_feedback import HIDDEN, nbgrader_from_source, safe_feedback
 from autograder.safe_text import printable
 
 HIDDEN_PLACEHOLDER = "# (hidden tests ran here when your notebook was graded)\n"
@@ -252,6 +252,7 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
         result.seconds = time.monotonic() - started
         return result
 
+    nbgrader_from_source(submission, source)  # tampered nbgrader metadata neither breaks nbgrader nor counts
     result.flags += suspicious_code(submission)
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch_name:
         scratch = Path(scratch_name)

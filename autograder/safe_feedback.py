@@ -137,32 +137,49 @@ def _add_note(notebook, text: str) -> None:
         notebook.cells[0]["id"] = NOTES_CELL_ID
 
 
-def _nbgrader_sources(source) -> dict:
-    found = {}
+def nbgrader_roles(notebook, source) -> list:
+    """For each cell of `notebook`, the lesson source's nbgrader metadata for it, or None: a cell has the role its
+    grade_id has in the source (first occurrence, same cell type); a grade_id the lesson does not have, a copy,
+    or metadata that is not nbgrader's shape gives it none (it is then a cell the learner added)."""
+    by_grade_id = {}
     for cell in source.cells:
         metadata = cell.get("metadata", {}).get("nbgrader")
         if isinstance(metadata, dict) and isinstance(metadata.get("grade_id"), str):
-            found.setdefault(metadata["grade_id"], cell)
-    return found
+            by_grade_id.setdefault(metadata["grade_id"], cell)
+    roles, seen = [], set()
+    for cell in notebook.cells:
+        metadata = cell.get("metadata", {}).get("nbgrader")
+        grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
+        original = by_grade_id.get(grade_id) if isinstance(grade_id, str) else None
+        if original is not None and grade_id not in seen and original.cell_type == cell.get("cell_type"):
+            seen.add(grade_id)
+            roles.append(copy.deepcopy(dict(original.metadata["nbgrader"])))
+        else:
+            roles.append(None)
+    return roles
+
+
+def nbgrader_from_source(submission, source):
+    """The submission (changed in place) with each cell's nbgrader role taken from the lesson's source (see
+    nbgrader_roles); what nbgrader itself keeps there (a checksum) stays. A fake graded cell, a solution marked as
+    a test or garbage metadata then neither breaks nbgrader nor changes what is graded."""
+    for cell, role in zip(submission.cells, nbgrader_roles(submission, source), strict=True):
+        learner = cell.metadata.pop("nbgrader", None)
+        if role is not None:
+            cell.metadata["nbgrader"] = {**learner, **role}
+    return submission
 
 
 def safe_feedback(notebook, source, limit: int = MAX_FEEDBACK_BYTES):
     """A copy of the feedback `notebook` that is safe to hand back (see the module docstring); `source` is the
     lesson's source notebook (its nbgrader metadata, hidden tests and notebook metadata)."""
     notebook = nbformat.from_dict(copy.deepcopy(dict(notebook)))
-    by_grade_id = _nbgrader_sources(source)
     secret_lines = hidden_lines(source)
     notebook.metadata = copy.deepcopy(source.metadata)
     notebook.nbformat, notebook.nbformat_minor = 4, 5  # cell ids
-    seen, ids, learner_cells, learner_outputs, leaked = set(), set(), [], [], 0
-    for cell in notebook.cells:
-        metadata = cell.get("metadata", {}).get("nbgrader")
-        grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
-        original = by_grade_id.get(grade_id) if isinstance(grade_id, str) else None
-        keep = original is not None and grade_id not in seen and original.cell_type == cell.get("cell_type")
-        cell.metadata = {"nbgrader": copy.deepcopy(dict(original.metadata["nbgrader"]))} if keep else {}
-        if keep:
-            seen.add(grade_id)
+    ids, learner_cells, learner_outputs, leaked = set(), [], [], 0
+    for cell, role in zip(notebook.cells, nbgrader_roles(notebook, source), strict=True):
+        cell.metadata = {"nbgrader": role} if role else {}
         if not isinstance(cell.get("id"), str) or not CELL_ID.fullmatch(cell.id) or cell.id in ids:
             cell.id = uuid.uuid4().hex[:8]
         ids.add(cell.id)
@@ -171,7 +188,7 @@ def safe_feedback(notebook, source, limit: int = MAX_FEEDBACK_BYTES):
         if cell.get("cell_type") == "raw":  # HTML export writes raw cells as they are: show them as text instead
             cell.cell_type = "markdown"
             cell.source = "".join(f"    {line}" for line in cell.source.splitlines(keepends=True))
-        grader_written = keep and cell.metadata["nbgrader"].get("grade")  # a test cell: its verdict
+        grader_written = role and role.get("grade")  # a test cell: its verdict
         if not grader_written:
             learner_cells.append(cell)
         if cell.get("cell_type") != "code":

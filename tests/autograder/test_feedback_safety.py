@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from scratch_course import LESSON, ROOT
 
+from autograder import safe_feedback as safety
 from autograder.notebooks import read, solution_ids
-from autograder.safe_feedback import (LEAK_NOTE, MAX_FEEDBACK_BYTES, NOTES_CELL_ID, hidden_lines, html_leaks,
-                                      output_text, safe_feedback)
+from autograder.safe_feedback import hidden_lines, html_leaks, nbgrader_from_source, output_text, safe_feedback
 from autograder.safe_text import printable
 
 SOURCE = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
@@ -54,8 +54,8 @@ def test_an_output_carrying_a_hidden_test_line_is_removed_with_a_note():
     kept = {"output_type": "stream", "name": "stdout", "text": "an honest output\n"}
     safe = safe_feedback(_feedback(_learner_cell(*leaking, kept)), SOURCE)
     outputs = safe.cells[-1].outputs
-    assert [o.get("text") for o in outputs] == [LEAK_NOTE] * 3 + ["an honest output\n"]
-    assert safe.cells[0].id == NOTES_CELL_ID and "3 output(s) were removed" in safe.cells[0].source
+    assert [o.get("text") for o in outputs] == [safety.LEAK_NOTE] * 3 + ["an honest output\n"]
+    assert safe.cells[0].id == safety.NOTES_CELL_ID and "3 output(s) were removed" in safe.cells[0].source
     assert not any(line in output_text(o) for c in safe.cells if c.cell_type == "code" for o in c.outputs)
 
 
@@ -124,13 +124,28 @@ def test_nbgrader_metadata_comes_from_the_source_only(kind):
     assert len(seen) == len(set(seen)) and "fake_points" not in seen
 
 
+@pytest.mark.parametrize("kind", ["fake graded cell", "solution marked as a test", "garbage metadata"])
+def test_a_tampered_submission_is_graded_by_the_roles_of_the_source(kind):
+    submission = _tampered(kind)
+    submission.cells[3].metadata.setdefault("nbgrader", {})
+    if isinstance(submission.cells[3].metadata["nbgrader"], dict):
+        submission.cells[3].metadata["nbgrader"]["checksum"] = "kept"
+    nbgrader_from_source(submission, SOURCE)
+    roles = {k: v for c in SOURCE.cells if (v := c.metadata.get("nbgrader")) for k in [v["grade_id"]]}
+    graded = [c.metadata["nbgrader"] for c in submission.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert [m["grade_id"] for m in graded] == [k for k, v in roles.items() if v.get("grade")]
+    assert all({k: m[k] for k in roles[m["grade_id"]]} == roles[m["grade_id"]] for m in graded)
+    kept = submission.cells[3].metadata.get("nbgrader", {})
+    assert kept.get("checksum") == ("kept" if kept else None)  # nbgrader's own fields stay with a valid role
+
+
 def test_the_feedback_is_capped_with_a_note_and_small_feedback_is_untouched():
     flood = [_learner_cell({"output_type": "stream", "name": "stdout", "text": "x" * 900_000}) for _ in range(6)]
     small = safe_feedback(_feedback(flood[0]), SOURCE)
-    assert small.cells[-1].outputs[0].text == "x" * 900_000 and small.cells[0].id != NOTES_CELL_ID
+    assert small.cells[-1].outputs[0].text == "x" * 900_000 and small.cells[0].id != safety.NOTES_CELL_ID
     safe = safe_feedback(_feedback(*flood, nbformat.v4.new_code_cell("# padding\n" * 400_000)), SOURCE)
-    assert len(nbformat.writes(safe)) <= MAX_FEEDBACK_BYTES
-    assert safe.cells[0].id == NOTES_CELL_ID and "limited to 2 MB" in safe.cells[0].source
+    assert len(nbformat.writes(safe)) <= safety.MAX_FEEDBACK_BYTES
+    assert safe.cells[0].id == safety.NOTES_CELL_ID and "limited to 2 MB" in safe.cells[0].source
     tests = [c for c in safe.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(tests) == len([c for c in SOURCE.cells if c.metadata.get("nbgrader", {}).get("grade")])
     angle = safe_feedback(_feedback(_learner_cell({"output_type": "stream", "name": "stdout",
