@@ -60,10 +60,10 @@ def register_lesson(lesson: str, db_url: str, root: Path = ROOT) -> None:
 
 
 def _generate(lesson: str, db_url: str, root: Path, student: str | None = None) -> str | None:
-    """nbgrader generate_feedback (sanitised HTML) for the class or one student; the error, if it failed."""
+    """nbgrader generate_feedback for the class or one student; the error, if it failed."""
     only = [f"--CourseDirectory.student_id={student}"] if student else []
     try:
-        run_nbgrader(["generate_feedback", lesson, "--force", "--HTMLExporter.sanitize_html=True", *only], root,
+        run_nbgrader(["generate_feedback", lesson, "--force", *only], root,
                      db_url=db_url)
     except RuntimeError as error:
         return str(error).strip().splitlines()[-1][-300:] if str(error).strip() else "nbgrader failed"
@@ -72,7 +72,7 @@ def _generate(lesson: str, db_url: str, root: Path, student: str | None = None) 
 
 def feedback(lesson: str, db_url: str, root: Path = ROOT) -> list[Path]:
     """Feedback HTML per student from the autograded notebooks (made safe again first: autograder.safe_feedback),
-    through nbgrader generate_feedback with sanitised HTML; the HTML files written.
+    through nbgrader generate_feedback; the HTML files written.
 
     A student nbgrader cannot make feedback for does not stop the others; each such student, and any page over
     MAX_HTML_BYTES or holding hidden-test text (then removed), gets a message on stderr.

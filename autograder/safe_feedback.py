@@ -8,7 +8,8 @@ safe_feedback() is applied to every feedback notebook (when grading writes it, a
 - other cell metadata, output metadata and the notebook's metadata (the HTML template writes some of them into
   attributes unquoted) are dropped or taken from the source;
 - learner outputs keep only plain text and PNG/JPEG images; HTML, JavaScript, SVG, Markdown, LaTeX and widget
-  outputs are shown as their text;
+  outputs are shown as their text; markdown cells that are not the lesson's own have their HTML escaped (bleach),
+  raw cells are shown as text;
 - an output holding a line of a hidden test (a learner that read course files) is replaced by a note;
 - the whole notebook is kept under MAX_FEEDBACK_BYTES by removing the largest learner outputs, with a note.
 """
@@ -90,7 +91,7 @@ def safe_output(output):
     kept = {key: data[key] for key in ("image/png", "image/jpeg") if key in data and _valid_image(data[key])}
     shown_as_text = [key for key in data if key not in kept and key != "text/plain"]
     plain = _as_text(data.get("text/plain", ""))
-    if shown_as_text and not plain:
+    if shown_as_text:  # their text, not the repr beside it (`<IPython.core.display.HTML object>` says nothing)
         plain = "\n".join(f"({key} output, shown as text)\n{_as_text(data[key])}" for key in shown_as_text)
     if plain or not kept:
         kept["text/plain"] = plain
@@ -98,6 +99,13 @@ def safe_output(output):
         return nbformat.v4.new_output("execute_result", data=kept, execution_count=output.get("execution_count")
                                       if isinstance(output.get("execution_count"), int) else None)
     return nbformat.v4.new_output("display_data", data=kept)
+
+
+def sanitized_html(markdown: str) -> str:
+    """Markdown with every HTML tag or attribute that could run script escaped (nbconvert's bleach settings)."""
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    return SanitizeHTML().sanitize_html_tags(markdown)
 
 
 def _size(value) -> int:
@@ -178,6 +186,7 @@ def safe_feedback(notebook, source, limit: int = MAX_FEEDBACK_BYTES):
     notebook.metadata = copy.deepcopy(source.metadata)
     notebook.nbformat, notebook.nbformat_minor = 4, 5  # cell ids
     ids, learner_cells, learner_outputs, leaked = set(), [], [], 0
+    lesson_text = {cell.source for cell in source.cells if cell.cell_type == "markdown"}
     for cell, role in zip(notebook.cells, nbgrader_roles(notebook, source), strict=True):
         cell.metadata = {"nbgrader": role} if role else {}
         if not isinstance(cell.get("id"), str) or not CELL_ID.fullmatch(cell.id) or cell.id in ids:
@@ -188,6 +197,8 @@ def safe_feedback(notebook, source, limit: int = MAX_FEEDBACK_BYTES):
         if cell.get("cell_type") == "raw":  # HTML export writes raw cells as they are: show them as text instead
             cell.cell_type = "markdown"
             cell.source = "".join(f"    {line}" for line in cell.source.splitlines(keepends=True))
+        elif cell.get("cell_type") == "markdown" and cell.source not in lesson_text:
+            cell.source = sanitized_html(cell.source)  # a learner's markdown: its HTML tags escaped by bleach
         grader_written = role and role.get("grade")  # a test cell: its verdict
         if not grader_written:
             learner_cells.append(cell)

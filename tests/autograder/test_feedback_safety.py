@@ -77,7 +77,8 @@ def test_active_outputs_become_text_and_nothing_reaches_an_attribute():
     assert [o.data["text/plain"] for o in result[:4]] == [
         f"({key} output, shown as text)\n{value}" for key, value in list(ACTIVE.items())[:4]]
     assert result[6].data == {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
-    assert "image/png" not in result[7].data and result[8].name == "stdout" and result[9].data == {"text/plain": "bold"}
+    assert "image/png" not in result[7].data and result[8].name == "stdout"
+    assert result[9].data == {"text/plain": "(text/html output, shown as text)\n<b onmouseover=x>bold</b>"}
     nbformat.validate(safe)
 
 
@@ -89,6 +90,15 @@ def test_raw_and_attachment_cells_cannot_inject_html():
     safe = safe_feedback(_feedback(raw, markdown), SOURCE)
     assert safe.cells[-2].cell_type == "markdown" and safe.cells[-2].source == "    <script>window.ran = 9</script>"
     assert "attachments" not in safe.cells[-1] and safe.cells[-2].metadata == {}
+
+
+def test_a_learners_markdown_has_its_html_escaped_and_the_lessons_is_untouched():
+    learner = nbformat.v4.new_markdown_cell("**mine** <script>window.ran = 12</script> <img src=x onerror=alert(1)>")
+    safe = safe_feedback(_feedback(learner), SOURCE)
+    assert "<script>" not in safe.cells[-1].source and "&lt;script&gt;" in safe.cells[-1].source
+    assert "<img" not in safe.cells[-1].source and "**mine**" in safe.cells[-1].source
+    lesson = [c.source for c in SOURCE.cells if c.cell_type == "markdown"]
+    assert [c.source for c in safe.cells if c.cell_type == "markdown"][:len(lesson)] == lesson
 
 
 def _tampered(kind: str):
