@@ -11,6 +11,7 @@ from pathlib import Path
 
 from autograder.course import ROOT, feedback_folder, find_submissions, gradebook_url, lessons, submitted_folder
 from autograder.options import Options
+from autograder.safe_text import printable
 
 
 def release(args) -> int:
@@ -50,7 +51,7 @@ def grade(args) -> int:
     record(args.lesson, results, gradebook_url(ROOT, args.db), extra_flags=folder_flags)
     total = sum(len(r.flags) for r in results.values()) + len(folder_flags)
     for student, result in results.items():
-        print(f"  {student:20s} {result.total:6g}/{sum(result.max_scores.values()):g}"
+        print(f"  {printable(student):20s} {result.total:6g}/{sum(result.max_scores.values()):g}"
               f"{'  (' + str(len(result.flags)) + ' flag(s))' if result.flags else ''}")
     print(f"graded {len(results)} submission(s); {total} flag(s): python -m autograder flags {args.lesson}")
     return 0
@@ -77,7 +78,7 @@ def flags(args) -> int:
 
     found = read_flags(args.lesson)
     for flag in found:
-        print(f"{flag['student'] or '(collection)':20s} {flag['flag']}")
+        print(printable(f"{flag['student'] or '(collection)':20s} {flag['flag']}"))
     print(f"{len(found)} flag(s)" if found else "no flags")
     return 0
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
 
-from autograder.course import ROOT, run_nbgrader
+from autograder.course import ROOT, lesson_notebook, run_nbgrader
+from autograder.notebooks import read
+from autograder.safe_feedback import MAX_FEEDBACK_BYTES, html_leaks, safe_feedback
+from autograder.safe_text import printable
+
+MAX_HTML_BYTES = MAX_FEEDBACK_BYTES + 2**20  # the notebook's cap and nbgrader's page template (its CSS)
 
 
 def export_csv(db_url: str, output: Path, root: Path = ROOT) -> int:
@@ -40,7 +47,47 @@ def export_csv(db_url: str, output: Path, root: Path = ROOT) -> int:
     return len(rows)
 
 
+def _generate(lesson: str, db_url: str, root: Path, student: str | None = None) -> str | None:
+    """nbgrader generate_feedback for the class or one student; the error, if it failed."""
+    only = [f"--CourseDirectory.student_id={student}"] if student else []
+    try:
+        run_nbgrader(["generate_feedback", lesson, "--force", *only], root,
+                     db_url=db_url)
+    except RuntimeError as error:
+        return str(error).strip().splitlines()[-1][-300:] if str(error).strip() else "nbgrader failed"
+    return None
+
+
 def feedback(lesson: str, db_url: str, root: Path = ROOT) -> list[Path]:
-    """nbgrader generate_feedback over the (hidden-test-free) autograded notebooks; the HTML files written."""
-    run_nbgrader(["generate_feedback", lesson, "--force"], root, db_url=db_url)
+    """Feedback HTML per student from the autograded notebooks (made safe again first: autograder.safe_feedback),
+    through nbgrader generate_feedback; the HTML files written.
+
+    A student nbgrader cannot make feedback for does not stop the others; each such student, and any page over
+    MAX_HTML_BYTES or holding hidden-test text (then removed), gets a message on stderr.
+    """
+    source = read(lesson_notebook(lesson, root=root))
+    students = {}
+    for path in sorted((root / "autograded").glob(f"*/{lesson}/{lesson}.ipynb")):
+        try:
+            nbformat.write(safe_feedback(read(path), source), str(path))
+            students[path.parent.parent.name] = path
+        except Exception as error:  # an unreadable file: no feedback for it, and say so
+            print(f"no feedback for {printable(path.parent.parent.name)}: {printable(error)}", file=sys.stderr)
+    if _generate(lesson, db_url, root):
+        for student in students:
+            if not _page(root, student, lesson).exists() and (error := _generate(lesson, db_url, root, student)):
+                print(f"no feedback for {printable(student)}: {printable(error)}", file=sys.stderr)
+    for student, path in students.items():
+        page = _page(root, student, lesson)
+        if page.exists() and page.stat().st_size > MAX_HTML_BYTES:  # text that grows as HTML: a tighter cap
+            nbformat.write(safe_feedback(read(path), source, MAX_FEEDBACK_BYTES // 4), str(path))
+            _generate(lesson, db_url, root, student)
+        if page.exists() and (page.stat().st_size > MAX_HTML_BYTES or html_leaks(page.read_text(), source)):
+            page.unlink()
+            print(f"no feedback for {printable(student)}: its page was too large or held hidden-test text",
+                  file=sys.stderr)
     return sorted((root / "feedback").glob(f"*/{lesson}/*.html"))
+
+
+def _page(root: Path, student: str, lesson: str) -> Path:
+    return root / "feedback" / student / lesson / f"{lesson}.html"

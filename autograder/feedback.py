@@ -9,6 +9,7 @@ import nbformat
 
 from autograder.notebooks import grade_id, graded_cells, without_hidden_tests
 from autograder.result import Result
+from autograder.safe_feedback import safe_feedback
 
 
 def feedback_notebook(notebook, source, result: Result):
@@ -33,7 +34,7 @@ def feedback_notebook(notebook, source, result: Result):
         notes = "\n".join(f"- {note}" for note in result.notes)
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grading notes**\n\n{notes}"))
         notebook.cells[0]["id"] = "grading-notes"
-    return notebook
+    return safe_feedback(notebook, source)
 
 
 def source_stub(source):

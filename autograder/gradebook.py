@@ -44,12 +44,21 @@ def _knows(db_url: str, lesson: str) -> bool:
             return False
 
 
+def register_lesson(lesson: str, db_url: str, root: Path = ROOT) -> None:
+    """Make the gradebook at db_url know the lesson's test cells and points, never the text of its hidden tests:
+    a gradebook outside the course folder (a --db URL) is one more place a learner's code could read."""
+    from autograder.template import prepare_template  # the lesson without its hidden tests, in a scratch course
+
+    with tempfile.TemporaryDirectory(prefix=f"register-{lesson}-") as scratch:
+        course = prepare_template(lesson, Path(scratch) / "course", root)
+        generate_assignment(lesson, course, db_url=db_url, release_folder=Path(scratch) / "release-unused")
+
+
 def record(lesson: str, results: dict[str, Result], db_url: str, root: Path = ROOT, extra_flags=()) -> None:
     """Write scores to the gradebook, feedback notebooks to autograded/, flags to flags/<lesson>.json."""
     quiet_gradebook()
-    if not _knows(db_url, lesson):  # register the lesson's test cells in this gradebook (release/ is left untouched)
-        with tempfile.TemporaryDirectory() as unused:
-            generate_assignment(lesson, root, db_url=db_url, release_folder=Path(unused))
+    if not _knows(db_url, lesson):
+        register_lesson(lesson, db_url, root)
     with Gradebook(db_url) as gradebook:
         for student, result in results.items():
             gradebook.update_or_create_student(student)

@@ -20,6 +20,7 @@ from autograder.gradebook import quiet_gradebook
 from autograder.notebooks import max_scores, read
 from autograder.options import POOL_POLL_SECONDS, WORKER_EXIT_SECONDS, Options
 from autograder.result import Result, ungraded
+from autograder.safe_text import printable
 from autograder.submission import grade_one
 from autograder.template import prepare_template
 from autograder.zygotes import close_zygotes
@@ -28,7 +29,7 @@ from autograder.zygotes import close_zygotes
 def _progress(done: int, total: int, note: str) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded  {note[:40]:40s}")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded  {printable(note)[:40]:40s}")
     if done == total:
         sys.stderr.write("\n")
     sys.stderr.flush()

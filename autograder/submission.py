@@ -26,6 +26,7 @@ from autograder.notebooks import graded_cells, has_hidden_tests, max_scores, rea
 from autograder.options import Options
 from autograder.reconcile import reconcile
 from autograder.result import Result
+from autograder.safe_feedback import nbgrader_from_source
 from autograder.scan import suspicious_code
 from autograder.zygotes import zygote_for
 
@@ -83,6 +84,7 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
         result.seconds = time.monotonic() - started
         return result
 
+    nbgrader_from_source(submission, source)  # tampered nbgrader metadata neither breaks nbgrader nor counts
     result.flags += suspicious_code(submission)
     autograded = None
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch:

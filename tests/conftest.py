@@ -53,7 +53,8 @@ def lesson01_solved() -> dict:
 # JupyterLab per module on the other; every other test goes to whichever worker is free. (xdist's own
 # `--dist loadgroup` marks have no effect with pytest 9, which no longer reads a test's id from `_nodeid`.)
 WORKER_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "grading",
-                 "test_grading_adversarial": "grading", "test_isolation": "grading", "test_browser": "browser"}
+                 "test_grading_adversarial": "grading", "test_isolation": "grading",
+                 "test_feedback_class": "grading", "test_browser": "browser"}
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own; none without xdist

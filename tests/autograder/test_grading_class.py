@@ -10,7 +10,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -123,33 +122,3 @@ def test_postgresql_gradebook_gives_the_same_scores_as_sqlite(graded_class, post
         nbformat.validate(feedback_notebook)
     assert exports["sqlite"] == exports["postgresql"]
     assert len(exports["sqlite"]) == len(results) + 1
-
-
-def test_the_instructor_commands_on_a_scratch_course(root, tmp_path):
-    """collect, grade, flags, feedback and export as an instructor runs them, in a copy of the course (the tool
-    works on the course folder it lives in), with the gradebook given by --db."""
-    course = make_course(tmp_path / "course", [LESSON])
-    for folder in ("autograder", "utils"):
-        shutil.copytree(root / folder, course / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    shutil.copy2(lesson_notebook(LESSON, root=root), inbox / "ann.ipynb")
-    (inbox / "cy.ipynb").write_text("")
-    db = gradebook_url(tmp_path)
-
-    def command(*args):
-        run = subprocess.run([sys.executable, "-m", "autograder", *args], cwd=course, capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr
-        return run.stdout
-
-    assert command("collect", LESSON, str(inbox)).strip() == (
-        "submitted/ now holds 2 student folder(s); 0 file(s) need attention")
-    graded = command("grade", LESSON, "--workers", "1", "--db", db)
-    assert "ann                     100/100" in graded and "cy                        0/100  (1 flag(s))" in graded
-    assert command("flags", LESSON).splitlines() == [
-        "cy                   not a readable notebook (NotJSONError): zero points", "1 flag(s)"]
-    assert command("feedback", LESSON, "--db", db).strip() == f"2 feedback file(s) in {course / 'feedback'}"
-    assert command("export", "--db", db).strip() == f"wrote 2 row(s) to {course / 'grades.csv'}"
-    rows = (course / "grades.csv").read_text().splitlines()
-    assert rows[1].startswith("ann,01_rnn_cell,100.0,100.0,0,") and rows[2].startswith("cy,01_rnn_cell,0.0,100.0,1,")
-    assert not (course / "gradebook.db").exists(), "--db was not used"

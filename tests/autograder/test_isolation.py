@@ -9,7 +9,6 @@ a leak costs it points and the failing message says what leaked.
 """
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from classroom import LESSON
 from lesson01_variants import MUTANTS
 from notebook_tools import with_solutions
+from scratch_course import copy_course
 
 from autograder.notebooks import cells_by_id, read
 from autograder.options import Options
@@ -248,10 +248,7 @@ def _tracked_hashes(folder: Path) -> dict[str, str]:
 def test_the_grade_command_keeps_bystanders_scores_and_flags_only_attackers(source, tmp_path):
     """`python -m autograder grade` on a copy of the course, as an instructor runs it (nbgrader's kernel run
     included), with two workers."""
-    course = tmp_path / "course"
-    for part in ("autograder", "utils", f"source/{LESSON}", f"release/{LESSON}"):
-        shutil.copytree(ROOT / part, course / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    course = copy_course(tmp_path / "course", LESSON)
     # attackers that also leave nbgrader's kernel able to finish (closing a channel there would hang it)
     submitted = _class(source, course / "submitted", ["kills_the_zygote", "signed_replies_out_of_turn",
                                                        "forks_and_lingers", "leaves_files"])
