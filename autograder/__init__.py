@@ -25,7 +25,12 @@ Modules
     submission   grading one submission: the steps above in order
     pool         the worker pool grading a class, one submission per worker at a time
     gradebook    scores read from nbgrader's gradebook; a graded class recorded into it, autograded/ and flags/
-    collect, export, release, check   the other commands' work
+    safe_feedback  what a student may see: outputs as text, no hidden-test line, nbgrader roles from the source
+    safe_text    text safe to print on a terminal (control characters escaped)
+    collect      an LMS export placed into submitted/: regular files under safe ids only
+    export, release, check, hints, bundle   the other commands' work (hints: check's messages that withhold
+                 answers; bundle: the student copy without source/ or the grader side)
+    sandbox, kernel   the bubblewrap policy, and nbgrader's Execute with output caps
 
 Why verdicts cannot be forged
     In plain nbgrader the learner's code and the tests share one interpreter, so anything the tests rely on
@@ -42,12 +47,15 @@ Why verdicts cannot be forged
       and flagged (a pass there that fails here is suspected tampering; a failure there that passes here, e.g.
       stderr output, keeps its points).
 
-The sandbox (bubblewrap)
-    No network, no other processes, the machine read-only, an empty /tmp and home, none of the course folder
-    but the packages the lessons import, writes only to its own scratch folder, limits on address space, CPU
-    time and file size, and an environment with no trace of grading. The learner process is forked from a warm
-    "zygote" that has already imported the lesson's setup (numpy, torch); after each learner it kills every
-    process of its PID namespace and empties its folder, so no learner can reach the next.
+The sandbox (bubblewrap, see sandbox.py)
+    The learner runs as a uid of its own per grading process, with no capabilities, no_new_privs and a seccomp
+    filter; it sees an allowlist of the machine read-only (no /run, no host sockets, no root-only files, no other
+    copy of the course), of the course only utils/ and autograder/ (utils' grader/ folders hidden from the trusted
+    run's learner), a /proc of its own PID namespace, and writes only to size-capped tmpfs mounts that vanish with
+    it; bubblewrap itself starts with an empty environment. The trusted run's learner process is forked from a warm
+    "zygote" that ran the lesson's setup cell and never runs learner code; each child gets a private, signed and
+    numbered channel, and after it the zygote kills its leftovers and removes what it wrote, so no learner can
+    reach the next. An argument a learner's function changes in place fails that call; it is never copied back.
 
 Robustness
     Every submission is graded in a worker process; a worker that dies or runs out of time is replaced and only
