@@ -88,14 +88,21 @@ def sandbox_uid() -> int:
     return UID_BASE + os.getpid()
 
 
+def library_root(root: Path) -> Path:
+    """The folder whose utils/ and autograder/ the learner's code imports: the graded course's own, or, for a
+    scratch course that holds only lessons (e.g. a grading test's), the grader's own."""
+    return root if (root / "utils").is_dir() and (root / "autograder").is_dir() else ROOT
+
+
 def _visible_course_paths(root: Path) -> list[Path]:
     """What the learner's code may read of the course folder: the packages it imports."""
-    return [root / "utils", root / "autograder"]
+    return [library_root(root) / "utils", library_root(root) / "autograder"]
 
 
 def grader_side_paths(root: Path) -> list[Path]:
     """The library's grader-side code (utils/**/grader/): the test cells import it, a learner's process never."""
-    return sorted(path for path in (root / "utils").glob("**/grader") if path.is_dir() and not path.is_symlink())
+    utils = library_root(root) / "utils"
+    return sorted(path for path in utils.glob("**/grader") if path.is_dir() and not path.is_symlink())
 
 
 def _interpreter_paths() -> list[Path]:
@@ -259,7 +266,7 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
                    "PYTHONHASHSEED": "0",
                    # the course's packages from the folder being graded (read-only here), not from wherever the
                    # environment's editable install points: another copy of the course is not mounted
-                   "PYTHONPATH": str(root)}
+                   "PYTHONPATH": str(library_root(root))}
     for name, value in environment.items():
         command += ["--setenv", name, value]
     command.append("--")

@@ -304,7 +304,8 @@ def with_learners_seq2seq(function, *args):
     try:
         return function(*args)
     except NotImplementedError:
-        raise LearnerCodeNotReady("Implement Seq2Seq (Exercise 2): the committed models run in it.") from None
+        raise LearnerCodeNotReady("Implement Seq2Seq in the exercise above and run its cell to bring this to "
+                                  "life: the committed models run in it.") from None
     except Exception as error:  # the learner's class: any failure becomes one line
         message = str(error).splitlines()[0] if str(error) else ""
         raise LearnerCodeNotReady(f"Seq2Seq could not run the committed weights: {type(error).__name__}: "
