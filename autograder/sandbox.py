@@ -13,7 +13,7 @@ Inside the sandbox the learner's process
   and to the folders the caller names `writable` (the kernel's sockets);
 - gets an environment of a few fixed variables: bubblewrap itself starts with an empty one, so not even its
   init process (PID 1 of the sandbox) holds anything of the grader's;
-- cannot make the system calls that only serve to attack (a seccomp filter where libseccomp is installed):
+- with sandbox.SECCOMP (off by default, see bwrap_command), cannot make the system calls that only serve to attack:
   ptrace (even of its own uid's processes: the warm runner it is forked from), new namespaces, mounts, keys, bpf;
 - is limited in address space, CPU time, file size, open files and processes; dies with its parent.
 
