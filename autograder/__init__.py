@@ -48,14 +48,15 @@ Why verdicts cannot be forged
       stderr output, keeps its points).
 
 The sandbox (bubblewrap, see sandbox.py)
-    The learner runs as a uid of its own per grading process, with no capabilities, no_new_privs (a seccomp
-    filter exists, off by default: sandbox.SECCOMP); it sees an allowlist of the machine read-only (no /run, no host sockets, no root-only files, no other
-    copy of the course), of the course only utils/ and autograder/ (utils' grader/ folders hidden from the trusted
-    run's learner), a /proc of its own PID namespace, and writes only to size-capped tmpfs mounts that vanish with
-    it; bubblewrap itself starts with an empty environment. The trusted run's learner process is forked from a warm
-    "zygote" that ran the lesson's setup cell and never runs learner code; each child gets a private, signed and
-    numbered channel, and after it the zygote kills its leftovers and removes what it wrote, so no learner can
-    reach the next. An argument a learner's function changes in place fails that call; it is never copied back.
+    The learner runs as a uid of its own per grading process, with no capabilities, no_new_privs (a seccomp filter
+    exists, off by default: sandbox.SECCOMP); it sees an allowlist of the machine read-only (no /run, no host
+    sockets, no root-only files, no other copy of the course), of the course only utils/ and autograder/ (utils'
+    grader/ folders hidden from the trusted run's learner), a /proc of its own PID namespace, and writes only to
+    size-capped tmpfs mounts that vanish with it; bubblewrap itself starts with an empty environment. The trusted
+    run's learner process is forked from a warm "zygote" that ran the lesson's setup cell and never runs learner
+    code; each child gets a private, signed and numbered channel, and after it the zygote kills its leftovers and
+    removes what it wrote, so no learner can reach the next. An argument a learner's function changes in place fails
+    that call; it is never copied back.
 
 Robustness
     Every submission is graded in a worker process; a worker that dies or runs out of time is replaced and only
