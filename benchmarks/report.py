@@ -5,6 +5,7 @@ install the environment from nothing.
     ./course bench                      print the table (takes about 10 minutes on 2 cores)
     ./course bench --write              also record it, with date and machine, in benchmarks/REPORT.md
     ./course python benchmarks/report.py --skip-install --class-size 10
+    ./course python benchmarks/compare.py OLD   Run All and slider medians of checkout OLD and this one, side by side
 
 Targets are those of the course design, section 8. Figures taken in one run, side by side, on one machine.
 """
@@ -91,7 +92,8 @@ def table(args) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="another checkout against this one: ./course python benchmarks/compare.py OLD")
     parser.add_argument("--runs", type=int, default=3, help="Run All repetitions per lesson")
     parser.add_argument("--moves", type=int, default=20, help="value changes per slider")
     parser.add_argument("--class-size", type=int, default=20)
