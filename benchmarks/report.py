@@ -106,9 +106,12 @@ def main() -> None:
     print("\n" + header + "\n\n" + "\n".join(lines))
     if args.write:
         report = HERE / "REPORT.md"
+        earlier = report.read_text() if report.exists() else ""
+        kept = earlier[earlier.find("\n## "):] if "\n## " in earlier else ""  # later sections (comparisons) stay
         report.write_text("# Performance of the course\n\nWritten by `./course bench --write` "
-                          "(benchmarks/report.py): every figure below comes from one run on one machine, side by "
-                          "side. Targets: course design, section 8.\n\n" + header + "\n\n" + "\n".join(lines) + "\n")
+                          "(benchmarks/report.py): every figure in this table comes from one run on one machine, side "
+                          "by side. Targets: course design, section 8.\n\n" + header + "\n\n" + "\n".join(lines)
+                          + "\n" + kept)
         print(f"\nrecorded in {report.relative_to(ROOT)}")
 
 
