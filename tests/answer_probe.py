@@ -9,9 +9,10 @@ Run by tests/utils/test_no_answers_learner_side.py, in the grading sandbox (the 
         numpy-only functions' calls) and OUT/torch.json: the candidates, enumerated with torch, that answer the
         torch-allowed functions.
     python answer_probe.py numpy OUT [--plant ...]
-        With `import torch` failing (as at grading, where numpy-only functions get a torch that fails on use),
-        enumerates the learner side again and writes OUT/numpy.json: the candidates that answer the numpy-only
-        functions, and the modules that cannot be imported without torch (unreachable at grading).
+        With torch unavailable as it is to numpy-only functions at grading (`import torch` gives a module that
+        fails on use; torch.nn and the other submodules cannot be imported), enumerates the learner side again
+        and writes OUT/numpy.json: the candidates that answer the numpy-only functions, and the modules that
+        cannot be imported without torch (unreachable from them at grading).
 
 Candidates: every function and class defined in utils/ outside utils/**/grader/ and reachable from a learner-side
 module's namespace, their static and class methods, and the methods of those classes that can be built with no
@@ -31,6 +32,7 @@ import copy
 import functools
 import importlib
 import importlib.abc
+import importlib.machinery
 import inspect
 import io
 import json
@@ -218,13 +220,28 @@ def record_lesson(lesson: str) -> list[Graded]:
 # ---------------------------------------------------------------------------------------------------- candidates
 
 
-class BlockTorch(importlib.abc.MetaPathFinder):
-    """`import torch` (and torch.*) raises ImportError."""
+class TorchUnavailable(types.ModuleType):
+    """What `import torch` gives a numpy-only function at grading: a module that fails on use (every attribute
+    raises ImportError), whose submodules (torch.nn, ...) cannot be imported."""
 
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ImportError(f"torch.{name}: torch is unavailable to numpy-only functions at grading")
+
+
+class BlockTorchSubmodules(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
-        if fullname == "torch" or fullname.startswith("torch."):
-            raise ImportError(f"{fullname} is unavailable to numpy-only functions at grading")
+        if fullname.startswith("torch."):
+            raise ImportError(f"{fullname}: torch is unavailable to numpy-only functions at grading")
         return None
+
+
+def make_torch_unavailable() -> None:
+    stub = TorchUnavailable("torch")
+    stub.__path__, stub.__spec__ = [], importlib.machinery.ModuleSpec("torch", None, is_package=True)
+    sys.modules["torch"] = stub
+    sys.meta_path.insert(0, BlockTorchSubmodules())
 
 
 def learner_side(name: str) -> bool:
@@ -458,7 +475,7 @@ def main(argv=None) -> None:
         modules, failed = learner_modules(plants)
         torch_graded = [g for g in graded if g.name in TORCH_ALLOWED]
     else:
-        sys.meta_path.insert(0, BlockTorch())
+        make_torch_unavailable()
         numpy_only = pickle.loads((options.out / "numpy_cases.pkl").read_bytes())
         modules, failed = learner_modules(plants)
     found = candidates(modules)
