@@ -41,6 +41,7 @@ import pickle
 import pkgutil
 import signal
 import sys
+import time
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -146,7 +147,7 @@ class Recording:
     def module_class(self, name: str, cls):
         """A subclass of the graded torch module class whose instances record calls of its own methods."""
         recording = self
-        methods = [m for m, v in vars(cls).items() if callable(v) and not m.startswith("__")]
+        methods = [m for m, v in vars(cls).items() if inspect.isfunction(v) and not m.startswith("__")]
 
         def init(instance, *args, **kwargs):
             cls.__init__(instance, *args, **kwargs)
@@ -420,7 +421,8 @@ def _module_answers(candidate, graded: Graded, way: str) -> bool:
                 built = candidate(*arguments_used[0], **arguments_used[1])
                 if not isinstance(built, torch.nn.Module) or _layout(built.state_dict()) != _layout(call.state):
                     return False
-                built.to(next(iter(call.state.values())).dtype).load_state_dict(call.state)
+                built.to(next(v.dtype for v in call.state.values() if v.is_floating_point()))
+                built.load_state_dict(call.state)
                 built.train(call.training)
         except BaseException:  # noqa: BLE001
             return False
@@ -461,6 +463,7 @@ def main(argv=None) -> None:
     options = parser.parse_args(argv)
     plants = dict(p.split("=", 1) for p in options.plant)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    seconds = {}  # CPU seconds of each phase, for the report
     if options.mode == "torch":
         import torch
 
@@ -472,15 +475,17 @@ def main(argv=None) -> None:
         for call in (call for g in numpy_only for call in g.calls):
             call.torch_rng = None  # numpy-only: torch's random state plays no part, and the other side has no torch
         (options.out / "numpy_cases.pkl").write_bytes(pickle.dumps(numpy_only))
-        modules, failed = learner_modules(plants)
-        torch_graded = [g for g in graded if g.name in TORCH_ALLOWED]
+        wanted = [g for g in graded if g.name in TORCH_ALLOWED]
     else:
         make_torch_unavailable()
-        numpy_only = pickle.loads((options.out / "numpy_cases.pkl").read_bytes())
-        modules, failed = learner_modules(plants)
+        wanted = pickle.loads((options.out / "numpy_cases.pkl").read_bytes())
+    seconds["recording"] = time.process_time()
+    modules, failed = learner_modules(plants)
     found = candidates(modules)
-    report = {"matches": matches(found, torch_graded if options.mode == "torch" else numpy_only),
-              "unimportable": failed, "candidates": sorted(found)}
+    seconds["candidates"] = time.process_time() - sum(seconds.values())
+    report = {"matches": matches(found, wanted), "unimportable": failed, "candidates": sorted(found)}
+    seconds["matching"] = time.process_time() - sum(seconds.values())
+    report["cpu_seconds"] = {phase: round(value, 1) for phase, value in seconds.items()}
     (options.out / f"{options.mode}.json").write_text(json.dumps(report, indent=1))
     sys.stdout.flush()
     os._exit(0)  # a candidate may have left threads (a widget's timer) behind

@@ -81,6 +81,25 @@ class NEAR_CharLM(ANSWER_CharLM):
 
     def forward(self, ids, state=None):
         return super().forward(ids, None)
+
+
+def ANSWER_greedy_decode(model, src, src_lengths, max_len, bos=1, eos=2, pad=0):
+    """A function taking the model: the most probable token at each step, padding after the end."""
+    with torch.no_grad():
+        memory, state = model.encode(src, src_lengths)
+        mask = torch.arange(src.shape[1]).unsqueeze(0) < src_lengths.unsqueeze(1)
+        token, ended, written = torch.full((len(src),), bos), torch.zeros(len(src), dtype=torch.bool), []
+        for _ in range(max_len):
+            logits, state, _ = model.decode_step(token, state, memory, mask)
+            token = logits.argmax(dim=1)
+            written.append(torch.where(ended, torch.full_like(token, pad), token))
+            ended = ended | (token == eos)
+        return torch.stack(written, dim=1)
+
+
+def NEAR_greedy_decode(model, src, src_lengths, max_len):
+    """Goes on writing after the end."""
+    return ANSWER_greedy_decode(model, src, src_lengths, max_len, eos=-1)
 '''
 PLANTS = {"utils.lesson01_rnn_cell": ("zz_planted_numpy", NUMPY_PLANT),
           "utils.lesson07_language_models": ("zz_planted_torch", TORCH_PLANT)}
@@ -151,9 +170,10 @@ def test_a_planted_numpy_answer_is_caught_and_a_near_miss_is_not(reports):
     assert not any(module in c for c in _matches(reports, "01_rnn_cell", "linear_output"))
 
 
-def test_a_planted_torch_answer_is_caught_and_a_near_miss_is_not(reports):
-    found = _matches(reports, "07_language_models", "CharLM")
-    assert found == ["utils.lesson07_language_models.zz_planted_torch.ANSWER_CharLM"], found
+@pytest.mark.parametrize(("lesson", "name"), [("07_language_models", "CharLM"), ("08_attention", "greedy_decode")])
+def test_a_planted_torch_answer_is_caught_and_a_near_miss_is_not(reports, lesson, name):
+    found = _matches(reports, lesson, name)
+    assert found == [f"utils.lesson07_language_models.zz_planted_torch.ANSWER_{name}"], found
 
 
 def test_the_torch_plant_is_out_of_reach_of_numpy_only_functions(reports):
