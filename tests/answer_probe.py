@@ -15,13 +15,13 @@ Run by tests/utils/test_no_answers_learner_side.py, in the grading sandbox (the 
         cannot be imported without torch (unreachable from them at grading).
 
 Candidates: every function and class defined in utils/ outside utils/**/grader/ and reachable from a learner-side
-module's namespace, their static and class methods, and the methods of those classes that can be built with no
-arguments. Each is called like the graded function (positionally, and by keyword where its parameter names are
-the graded function's), under a time limit; an exception is no match. A candidate matches when it gives the
-solution's answer on every recorded call. For a graded class, a candidate is first called with the exercise's
-constructor arguments: if that gives a torch module with the solution's parameter layout, it gets the recorded
-weights and is called like the solution's module. --plant adds FOLDER to PACKAGE's path (the tests' planted
-learner-side modules).
+module's namespace, their static and class methods, the methods of those classes that can be built with no
+arguments, and the methods of the objects of such classes that a module holds. Each is called like the graded
+function (positionally, and by keyword where its parameter names are the graded function's), under a time limit;
+an exception is no match. A candidate matches when it gives the solution's answer on every recorded call. For a
+graded class, a candidate is first called with the exercise's constructor arguments: if that gives a torch module
+with the solution's parameter layout, it gets the recorded weights and is called like the solution's module.
+--plant adds FOLDER to PACKAGE's path (the tests' planted learner-side modules).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # torch are exactly these).
 TORCH_ALLOWED = {"BiRNN", "CharLM", "train_language_model", "Seq2Seq", "greedy_decode", "beam_search"}
 CALL_SECONDS = 2.0  # one candidate call; the slowest hidden-test call of a solution takes well under a second
-MAX_CALLS = 12  # recorded calls kept per graded function (the first ones, which include every hidden case's start)
+MAX_CALLS = 40  # hidden-test calls kept per graded function, the first ones (only Seq2Seq, whose methods the decoders
+# call, is called more)
 
 
 @dataclass
@@ -107,9 +108,10 @@ def snapshot(value):
 
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*map(snapshot, value))
     if isinstance(value, (tuple, list)):
-        return type(value)(snapshot(v) for v in value) if not hasattr(value, "_fields") else type(value)(
-            *(snapshot(v) for v in value))
+        return type(value)(map(snapshot, value))
     if isinstance(value, dict):
         return {k: snapshot(v) for k, v in value.items()}
     return copy.deepcopy(value)
@@ -281,25 +283,31 @@ def candidates(modules) -> dict[str, object]:
             seen.add(id(obj))
             found[name] = obj
 
+    def add_methods(name, instance):
+        if callable(instance):
+            add(name, instance)
+        for klass in type(instance).__mro__:
+            if learner_side(klass.__module__):
+                for attribute, raw in vars(klass).items():
+                    if inspect.isfunction(raw) and not attribute.startswith("__"):
+                        add(f"{name}.{attribute}", getattr(instance, attribute))
+
     for module in modules:
-        for obj in list(vars(module).values()):
-            if not (inspect.isfunction(obj) or inspect.isclass(obj)) or not learner_side(getattr(obj, "__module__", "")):
-                continue
-            name = f"{obj.__module__}.{obj.__qualname__}"
-            add(name, obj)
-            if not inspect.isclass(obj):
-                continue
-            for attribute, raw in vars(obj).items():
-                if isinstance(raw, (staticmethod, classmethod)):
-                    add(f"{name}.{attribute}", getattr(obj, attribute))
-            instance = _built_without_arguments(obj)
-            if instance is not None:
-                for klass in type(instance).__mro__:
-                    if not learner_side(klass.__module__):
-                        continue
-                    for attribute, raw in vars(klass).items():
-                        if inspect.isfunction(raw) and not attribute.startswith("__"):
-                            add(f"{name}().{attribute}", getattr(instance, attribute))
+        for attribute, obj in list(vars(module).items()):
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                if not learner_side(obj.__module__):
+                    continue
+                name = f"{obj.__module__}.{obj.__qualname__}"
+                add(name, obj)
+                if inspect.isclass(obj):
+                    for method, raw in vars(obj).items():
+                        if isinstance(raw, (staticmethod, classmethod)):
+                            add(f"{name}.{method}", getattr(obj, method))
+                    instance = _built_without_arguments(obj)
+                    if instance is not None:
+                        add_methods(f"{name}()", instance)
+            elif not inspect.ismodule(obj) and learner_side(type(obj).__module__):
+                add_methods(f"{module.__name__}.{attribute}", obj)  # an object a module holds, e.g. a helper's instance
     return found
 
 

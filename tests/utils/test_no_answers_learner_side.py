@@ -28,7 +28,7 @@ from autograder.notebooks import cells_by_id, read
 
 pytestmark = pytest.mark.skipif(not sandbox.available(), reason="bubblewrap (bwrap) is not installed")
 
-PROBE_SECONDS = 300  # each of the two runs; about 45 s and 15 s on an idle 2-core machine
+PROBE_SECONDS = 300  # each of the two runs, which take about 16 and 4 CPU seconds
 
 # Planted learner-side modules: {package: (module, source)}. Each ANSWER_* function is the solution of the graded
 # function its name's suffix names, reworded; each NEAR_* is one plausible mistake away from it and must not match.
