@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The graded functions that may use torch; every other graded function is numpy-only (test: the solutions that use
 # torch are exactly these).
 TORCH_ALLOWED = {"BiRNN", "CharLM", "train_language_model", "Seq2Seq", "greedy_decode", "beam_search"}
-CALL_SECONDS = 2.0  # one candidate call; the slowest hidden-test call of a solution takes well under a second
+CALL_SECONDS = 2.0  # CPU seconds of one candidate call; the slowest hidden-test call of a solution takes well under one
 MAX_CALLS = 40  # hidden-test calls kept per graded function, the first ones (only Seq2Seq, whose methods the decoders
 # call, is called more)
 
@@ -79,6 +79,7 @@ class Graded:
     name: str
     parameters: list[str]
     calls: list[Call] = field(default_factory=list)
+    solution: object = None  # the source's own function or class (not pickled)
 
 
 class CallTimedOut(BaseException):
@@ -90,13 +91,20 @@ def _alarm(signum, frame):
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float):
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+def time_limit(cpu_seconds: float):
+    """At most `cpu_seconds` of CPU (a busy machine slows a call down, not its CPU time) and ten times that of
+    wall-clock time (a call that sleeps or waits)."""
+    for timer, signum, seconds in TIMERS:
+        signal.signal(signum, _alarm)
+        signal.setitimer(timer, seconds * cpu_seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        for timer, _, _ in TIMERS:
+            signal.setitimer(timer, 0)
+
+
+TIMERS = ((signal.ITIMER_PROF, signal.SIGPROF, 1), (signal.ITIMER_REAL, signal.SIGALRM, 10))
 
 
 # ---------------------------------------------------------------------------------------------------- recording
@@ -207,7 +215,7 @@ def record_lesson(lesson: str) -> list[Graded]:
         is_module = isinstance(target, type) and issubclass(target, torch.nn.Module)
         signature = inspect.signature(target.__init__ if is_module else target)
         parameters = [p for p in signature.parameters if p != "self"]
-        recording.graded[name] = Graded(lesson, name, parameters)
+        recording.graded[name] = Graded(lesson, name, parameters, solution=target)
         namespace[name] = recording.module_class(name, target) if is_module else recording.function(name, target)
     with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
         for cell in graded_cells(notebook).values():
@@ -471,7 +479,7 @@ def main(argv=None) -> None:
     options = parser.parse_args(argv)
     plants = dict(p.split("=", 1) for p in options.plant)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    seconds = {}  # CPU seconds of each phase, for the report
+    seconds, report = {}, {}  # CPU seconds of each phase, for the report
     if options.mode == "torch":
         import torch
 
@@ -479,9 +487,13 @@ def main(argv=None) -> None:
         from autograder.course import lessons
 
         graded = [g for lesson in (options.lesson or lessons()) for g in record_lesson(lesson)]
+        # The check of the check: each solution, tried as a candidate, gives its own recorded answers.
+        report["solutions_answer"] = {f"{g.lesson}/{g.name}": answers(g.solution, g) for g in graded}
         numpy_only = [g for g in graded if g.name not in TORCH_ALLOWED]
-        for call in (call for g in numpy_only for call in g.calls):
-            call.torch_rng = None  # numpy-only: torch's random state plays no part, and the other side has no torch
+        for g in numpy_only:
+            g.solution = None
+            for call in g.calls:
+                call.torch_rng = None  # numpy-only: torch's random state plays no part, and the other side has no torch
         (options.out / "numpy_cases.pkl").write_bytes(pickle.dumps(numpy_only))
         wanted = [g for g in graded if g.name in TORCH_ALLOWED]
     else:
@@ -491,7 +503,7 @@ def main(argv=None) -> None:
     modules, failed = learner_modules(plants)
     found = candidates(modules)
     seconds["candidates"] = time.process_time() - sum(seconds.values())
-    report = {"matches": matches(found, wanted), "unimportable": failed, "candidates": sorted(found)}
+    report |= {"matches": matches(found, wanted), "unimportable": failed, "candidates": sorted(found)}
     seconds["matching"] = time.process_time() - sum(seconds.values())
     report["cpu_seconds"] = {phase: round(value, 1) for phase, value in seconds.items()}
     (options.out / f"{options.mode}.json").write_text(json.dumps(report, indent=1))

@@ -151,6 +151,12 @@ def test_no_learner_side_callable_gives_the_answer(reports, lesson, name):
                        f"inputs: {found}; move them to the grader side")
 
 
+def test_each_solution_tried_as_a_candidate_gives_its_own_answers(reports):
+    """The matching itself works for every graded function: calls replayed, random states restored, weights
+    loaded, answers compared, within the time limit."""
+    assert reports["torch"]["solutions_answer"] == {f"{lesson}/{name}": True for lesson, name in GRADED}
+
+
 def test_numpy_only_candidates_are_what_imports_without_torch(reports):
     """Modules that need torch are unreachable from a numpy-only function: listed, and none of them offers a
     numpy-only function a candidate; the torch-allowed run reaches every learner-side module."""
