@@ -1,13 +1,14 @@
 """No learner-importable callable of utils/ returns a graded function's answer on the hidden-test inputs.
 
 What learner code can import when it is graded is the learner side of utils (every module outside utils/**/grader/).
-A numpy-only function is graded where torch cannot be used, so its candidates are what the learner side offers with
-`import torch` failing; a torch-allowed one (answer_probe.TORCH_ALLOWED) may use torch, so its candidates are the
-whole learner side. tests/answer_probe.py records each graded function's hidden-test calls by running the lesson's
-own test cells over its solution, calls every candidate the same way and reports those that give the solution's
-answers (see its docstring). It runs twice in the grading sandbox (the course read-only: a candidate called with
-odd arguments must not write anything), with planted learner-side modules that show the check catching a reworded
-answer and letting a near miss go.
+A numpy-only function is graded where torch fails on use, so its candidates are what the learner side offers then
+(the modules that need torch are unreachable, and listed); a torch-allowed one (answer_probe.TORCH_ALLOWED) may use
+torch, so its candidates are the whole learner side. tests/answer_probe.py records each graded function's
+hidden-test calls by running the lesson's own test cells over its solution, calls every candidate the same way and
+reports those that give the solution's answers (see its docstring). It runs twice in the grading sandbox (the
+course read-only: a candidate called with odd arguments must not write anything), with planted learner-side modules
+that show it catching reworded answers and letting near misses go; each solution, tried as a candidate, shows the
+matching works for its function.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def test_numpy_only_candidates_are_what_imports_without_torch(reports):
 
 
 def test_a_planted_numpy_answer_is_caught_and_a_near_miss_is_not(reports):
+    """Caught called positionally, by keyword and as a method; the near miss and the other functions not matched."""
     found = _matches(reports, "01_rnn_cell", "rnn_cell_forward")
     module = "utils.lesson01_rnn_cell.zz_planted_numpy"
     assert set(found) == {f"{module}.ANSWER_rnn_cell_forward", f"{module}._answer_by_name",
