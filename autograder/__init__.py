@@ -48,8 +48,8 @@ Why verdicts cannot be forged
       stderr output, keeps its points).
 
 The sandbox (bubblewrap, see sandbox.py)
-    The learner runs as a uid of its own per grading process, with no capabilities, no_new_privs (a seccomp filter
-    exists, off by default: sandbox.SECCOMP); it sees an allowlist of the machine read-only (no /run, no host
+    The learner runs as a uid of its own per grading process, with no capabilities, no_new_privs and a seccomp
+    filter (no ptrace, namespaces, mounts, keys, bpf); it sees an allowlist of the machine read-only (no /run, no host
     sockets, no root-only files, no other copy of the course), of the course only utils/ and autograder/ (utils'
     grader/ folders hidden from the trusted run's learner), a /proc of its own PID namespace, and writes only to
     size-capped tmpfs mounts that vanish with it; bubblewrap itself starts with an empty environment. The trusted

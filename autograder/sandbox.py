@@ -13,7 +13,7 @@ Inside the sandbox the learner's process
   and to the folders the caller names `writable` (the kernel's sockets);
 - gets an environment of a few fixed variables: bubblewrap itself starts with an empty one, so not even its
   init process (PID 1 of the sandbox) holds anything of the grader's;
-- with sandbox.SECCOMP (off by default, see bwrap_command), cannot make the system calls that only serve to attack:
+- with sandbox.SECCOMP (on unless libseccomp is missing), cannot make the system calls that only serve to attack:
   ptrace (even of its own uid's processes: the warm runner it is forked from), new namespaces, mounts, keys, bpf;
 - is limited in address space, CPU time, file size, open files and processes; dies with its parent.
 
@@ -39,7 +39,7 @@ from pathlib import Path
 from autograder.course import ROOT
 
 KERNEL_NAME = "course-sandbox"
-SECCOMP = False  # see bwrap_command
+SECCOMP = True  # the seccomp filter (BLOCKED_SYSCALLS), when libseccomp is installed
 HOME = Path("/home/learner")
 SCRATCH = Path("/home/learner/work")  # the working directory when the caller names none
 # The learner's uid is this plus the PID of the process that starts the sandbox: unique while that process lives,
@@ -234,11 +234,14 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
     privileged = os.geteuid() == 0
     uid = sandbox_uid() if uid is None else uid
     command = ["env", "-i", shutil.which("bwrap") or "bwrap"]
-    # The seccomp layer is off by default (SECCOMP=False): under it the trusted run's zygote died during its setup
-    # cell when started from the pool's spawned workers, not when started from the main process; cause not found.
     seccomp = _seccomp_descriptor(os.getpid()) if SECCOMP else None
-    if seccomp is not None:  # bubblewrap reads the filter from descriptor 9, opened afresh for each sandbox
-        command = ["sh", "-c", f'exec "$@" 9< /proc/{os.getpid()}/fd/{seccomp}', "sh", *command, "--seccomp", "9"]
+    if seccomp is not None:
+        # bubblewrap reads the filter to its end from a descriptor: a shell opens the memfd afresh for each sandbox
+        # (its own offset), under the memfd's own number. That number is free in the child: no descriptor the caller
+        # passes on can have it (a fixed 9 was once the zygote's control socket, in the pool's workers, and the
+        # zygote died), and the memfd itself is close-on-exec. bash, as dash reads only one-digit descriptors.
+        command = ["bash", "-c", f'exec "$@" {seccomp}< /proc/{os.getpid()}/fd/{seccomp}', "bash", *command,
+                   "--seccomp", str(seccomp)]
     command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                "--die-with-parent", "--new-session", "--clearenv"]
     if not privileged:  # an unprivileged bubblewrap works in a user namespace, its capabilities dropped

@@ -6,6 +6,8 @@ started by root does, and checks on the host side that nothing got out. They nee
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -414,8 +416,6 @@ def test_sandboxed_kernel_writes_only_its_scratch(course, tmp_path, monkeypatch)
 
 
 @pytest.mark.skipif(sandbox.seccomp_program() is None, reason="libseccomp is not installed")
-@pytest.mark.xfail(strict=True, reason="the seccomp layer is off (sandbox.SECCOMP): under it the trusted run's "
-                   "zygote died when started from the pool's workers; the zygote itself is non-dumpable")
 def test_no_ptrace_of_its_own_parent_and_no_new_namespaces(course):
     """A learner forked from a warm runner shares its uid: it must still not reach into it, nor make namespaces."""
     answer = run("""
@@ -442,3 +442,37 @@ def test_no_ptrace_of_its_own_parent_and_no_new_namespaces(course):
     assert answer.get("ptrace") == "EPERM" and answer["memory"] != "ok", answer
     assert answer["userns"] == "EPERM" and answer["unshare_command"] != 0 and answer["mount"] == "EPERM"
     assert answer["threads_still_work"]
+
+
+@pytest.mark.skipif(sandbox.seccomp_program() is None, reason="libseccomp is not installed")
+def test_descriptors_passed_in_keep_their_numbers_under_the_filter(course):
+    """The filter reaches bubblewrap on a descriptor of its own: each one the caller passes, at any number, still
+    reaches the sandbox unchanged (the zygote's control socket was once number 9, the filter's, and it died)."""
+    code = ("import os\nfor n in range(3, 16):\n    os.write(n, b'%d ' % n) if n != FILTER else None\n"
+            "print(open('/proc/self/status').read().split('Seccomp:')[1].split()[0])")
+    command = bwrap_command([sys.executable, "-c", code], root=course)  # makes this process's filter descriptor
+    numbers = [n for n in range(3, 16) if n != sandbox._seccomp_descriptor(os.getpid())]
+    command[-1] = code.replace("FILTER", str(sandbox._seccomp_descriptor(os.getpid())))
+    saved = {}  # this process's descriptors (pytest's among them) at those numbers: (copy, inheritable)
+    for number in numbers:
+        with contextlib.suppress(OSError):
+            saved[number] = (fcntl.fcntl(number, fcntl.F_DUPFD_CLOEXEC, 100), os.get_inheritable(number))
+    ends = os.pipe()
+    reader, writer = (fcntl.fcntl(end, fcntl.F_DUPFD_CLOEXEC, 100) for end in ends)
+    for end in ends:
+        os.close(end)
+    try:
+        for number in numbers:
+            os.dup2(writer, number, inheritable=False)
+        done = subprocess.run(command, pass_fds=numbers, capture_output=True, text=True, timeout=120)
+    finally:
+        for number in numbers:
+            os.close(number)
+        for number, (copy, inheritable) in saved.items():
+            os.dup2(copy, number, inheritable=inheritable)
+            os.close(copy)
+        os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        written = [int(n) for n in pipe.read().split()]
+    assert written == numbers, (written, done.stderr[-500:])
+    assert done.stdout.strip() == "2", done  # the filter is on
