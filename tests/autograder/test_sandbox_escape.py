@@ -14,13 +14,16 @@ import os
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
+from jupyter_client import KernelManager
 
 from autograder import sandbox
 from autograder.sandbox import Limits, bwrap_command
@@ -476,3 +479,60 @@ def test_descriptors_passed_in_keep_their_numbers_under_the_filter(course):
         written = [int(n) for n in pipe.read().split()]
     assert written == numbers, (written, done.stderr[-500:])
     assert done.stdout.strip() == "2", done  # the filter is on
+
+
+SWAP_SOCKETS = """
+import json, os
+folder = os.path.dirname({ip!r})
+mine = sorted(os.listdir(folder))
+tries = {{}}
+for name in mine:
+    path = os.path.join(folder, name)
+    for what, attempt in (("unlink", lambda: os.unlink(path)), ("rename", lambda: os.rename(path, path + "-old")),
+                          ("symlink", lambda: os.symlink("/run/host.sock", path + "-new"))):
+        try:
+            attempt()
+            tries[what + " " + name] = "ok"
+        except OSError as error:
+            tries[what + " " + name] = error.strerror
+for what, attempt in (("chmod", lambda: os.chmod(folder, 0o777)), ("plant", lambda: open(folder + "/x", "w"))):
+    try:
+        attempt()
+        tries[what] = "ok"
+    except OSError as error:
+        tries[what] = error.strerror
+print(json.dumps({{"mine": mine, "tries": tries}}))
+"""
+
+
+@as_root
+def test_kernel_cannot_swap_its_sockets_for_links(course, tmp_path, monkeypatch):
+    """nbgrader's run (CappedExecute) hands the sockets folder back to the grader before the first cell: the
+    learner can neither remove, rename nor replace a socket by a link to a host socket; the kernel keeps working."""
+    from autograder.kernel import CappedExecute
+
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    sandbox.kernel_spec(tmp_path / "jupyter")
+    sockets = tmp_path / "sockets"
+    sockets.mkdir()
+    ip = str(sockets / "kernel")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SWAP_SOCKETS.format(ip=ip)),
+                                               nbformat.v4.new_code_cell("print('still talking')")])
+    executor = CappedExecute(kernel_name=sandbox.KERNEL_NAME, timeout=120)
+    manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=ip)
+    seen = []  # the folder before each cell: its owner, mode and entries
+
+    def look(**_):
+        info = sockets.stat()
+        seen.append((info.st_uid, oct(info.st_mode & 0o7777),
+                     {p.name: (p.lstat().st_ino, stat.S_ISSOCK(p.lstat().st_mode)) for p in sockets.iterdir()}))
+    executor.on_cell_execute = look
+    (tmp_path / "work").mkdir()
+    executor.preprocess(notebook, {"metadata": {"path": str(tmp_path / "work")}}, km=manager)
+    texts = [out.get("text", "") for cell in notebook.cells for out in cell.outputs]
+    assert len(texts) == 2 and texts[1] == "still talking\n", notebook.cells
+    answer = json.loads(texts[0])
+    assert len(answer["mine"]) == 5 and len(answer["tries"]) == 17, answer
+    assert "ok" not in answer["tries"].values(), answer
+    assert seen[0] == seen[1] and seen[0][:2] == (0, "0o755"), seen
+    assert sorted(seen[0][2]) == answer["mine"] and all(is_socket for _, is_socket in seen[0][2].values())
