@@ -15,7 +15,8 @@ Inside the sandbox the learner's process
   init process (PID 1 of the sandbox) holds anything of the grader's;
 - with sandbox.SECCOMP (on unless libseccomp is missing), cannot make the system calls that only serve to attack:
   ptrace (even of its own uid's processes: the warm runner it is forked from), new namespaces, mounts, keys, bpf;
-- is limited in address space, CPU time, file size, open files and processes; dies with its parent.
+- is limited in address space, CPU time, file size, open files and processes; dies with its parent; where the
+  machine allows, all the processes of a sandbox share one memory cap (autograder.memory_cap: tmpfs and memfds too).
 
 `python -m autograder.sandbox kernel CONNECTION_FILE [kernel args]` is the argv of the course's sandboxed
 Jupyter kernel (see `kernel_spec`): nbgrader's own Execute preprocessor starts it like any kernel.
@@ -36,6 +37,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import memory_cap
 from autograder.course import ROOT
 
 KERNEL_NAME = "course-sandbox"
@@ -308,6 +310,8 @@ def _run_kernel(connection_file: str, kernel_args: list[str]) -> None:
     sockets = Path(info["ip"]).resolve().parent
     limits = Limits.from_environment()
     limits.apply()
+    if os.environ.get(memory_cap.KERNEL_VARIABLE):  # before bubblewrap starts: then all the sandbox's processes count
+        memory_cap.enter(os.environ[memory_cap.KERNEL_VARIABLE])
     data = os.memfd_create("connection", 0)  # inherited by bubblewrap, which copies it into the sandbox
     os.write(data, connection.read_bytes())
     os.lseek(data, 0, os.SEEK_SET)

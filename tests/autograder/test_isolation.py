@@ -20,6 +20,7 @@ from lesson01_variants import MUTANTS
 from notebook_tools import with_solutions
 from scratch_course import copy_course
 
+from autograder import memory_cap
 from autograder.notebooks import cells_by_id, read
 from autograder.options import Options
 from autograder.pool import grade_all
@@ -268,3 +269,28 @@ def test_the_grade_command_keeps_bystanders_scores_and_flags_only_attackers(sour
     assert not any("probe" in student for student in flagged), flagged
     assert {"01_kills_the_zygote", "03_signed_replies_out_of_turn", "05_forks_and_lingers"} <= flagged, flagged
     assert code == {part: _tracked_hashes(course / part) for part in code}, "grading changed the course's files"
+
+
+# 3 GiB written into memfds: in no process's address space (RLIMIT_AS) nor in any tmpfs's size, each one under
+# the file size limit
+MEMFD_FLOOD = ('import os\n_chunk, _fds = b"x" * 2**24, []\nfor _ in range(64):\n'
+               '    _fds.append(os.memfd_create("flood"))\n    for _ in range(3):\n        os.write(_fds[-1], _chunk)\n')
+
+
+@pytest.mark.skipif(not memory_cap.available(), reason="no writable memory cgroup (root and cgroup v1 needed)")
+def test_one_memory_cap_holds_the_zygote_and_its_learner(source, tmp_path):
+    """The zygote and the learner it forks share one cap (the zygote's own memory plus memory_bytes): a learner
+    that fills a memfd is stopped there, only its submission is flagged, and the bystanders after it lose nothing."""
+    limits = Limits(memory_bytes=2 * 2**30)
+    zygote = Zygote(cells_by_id(source)["setup"].source, tmp_path / "capped", limits)
+    try:
+        before = run_trusted(source, _probe(source), zygote, CALL_TIMEOUT)
+        baseline = zygote.cgroup.limit() - limits.memory_bytes
+        attacker = run_trusted(source, _with_cell(source, MEMFD_FLOOD), zygote, CALL_TIMEOUT)
+        after = [run_trusted(source, _probe(source), zygote, CALL_TIMEOUT) for _ in range(2)]
+    finally:
+        zygote.close(remove_workdir=True)
+    assert 0 < baseline < limits.memory_bytes
+    assert attacker.events, "the flood went through"
+    for bystander in (before, *after):
+        assert all(v.passed for v in bystander.verdicts.values()) and not bystander.events, bystander.events

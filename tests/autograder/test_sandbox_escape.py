@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from jupyter_client import KernelManager
 
-from autograder import sandbox
+from autograder import memory_cap, sandbox
 from autograder.sandbox import Limits, bwrap_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -536,3 +536,43 @@ def test_kernel_cannot_swap_its_sockets_for_links(course, tmp_path, monkeypatch)
     assert "ok" not in answer["tries"].values(), answer
     assert seen[0] == seen[1] and seen[0][:2] == (0, "0o755"), seen
     assert sorted(seen[0][2]) == answer["mine"] and all(is_socket for _, is_socket in seen[0][2].values())
+
+
+SPREAD_MEMORY = """
+import os, time
+for _ in range(4):  # memfd pages count in no process's address space (RLIMIT_AS) nor in any tmpfs's size
+    if os.fork() == 0:
+        fd = os.memfd_create("spread")
+        for _ in range(40):
+            os.write(fd, b"x" * 2**20)
+        print("wrote 40 MiB", flush=True)
+        time.sleep(2)  # all four hold theirs at once
+        os._exit(0)
+for _ in range(4):
+    os.wait()
+"""
+
+
+@pytest.mark.skipif(not memory_cap.available(), reason="no writable memory cgroup (root and cgroup v1 needed)")
+def test_one_memory_cap_covers_all_of_a_sandboxs_processes(course):
+    """Four processes write 40 MiB each into memfds: per-process limits let all of them through; under a memory
+    cgroup of 96 MiB not all finish, and the cap killed one."""
+    limits = Limits(memory_bytes=512 * MiB)
+
+    def spread(cap=None) -> int:
+        def start() -> None:
+            limits.apply()
+            if cap is not None:
+                cap.enter()
+        done = subprocess.run(bwrap_command([sys.executable, "-c", SPREAD_MEMORY], root=course, limits=limits),
+                              capture_output=True, text=True, timeout=120, preexec_fn=start)
+        return done.stdout.count("wrote 40 MiB")
+
+    assert spread() == 4
+    cap = memory_cap.MemoryCgroup("test", 96 * MiB)
+    try:
+        assert spread(cap) < 4
+        assert cap.oom_kills() >= 1
+    finally:
+        cap.remove()
+    assert not cap.path.exists()
