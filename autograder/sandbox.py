@@ -87,7 +87,9 @@ def available() -> bool:
 
 
 def sandbox_uid() -> int:
-    """The uid the sandboxes this process starts run as (when it is root)."""
+    """The uid the sandboxes this process starts run as (when it is root): a grading process's zygote gets its
+    grading process's, each sandboxed kernel its launcher's (`_run_kernel`, a process of its own), so the two
+    never share one; neither can see the other's processes either (each sandbox has its PID namespace)."""
     return UID_BASE + os.getpid()
 
 
