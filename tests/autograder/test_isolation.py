@@ -9,6 +9,7 @@ a leak costs it points and the failing message says what leaked.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -294,3 +295,60 @@ def test_one_memory_cap_holds_the_zygote_and_its_learner(source, tmp_path):
     assert attacker.events, "the flood went through"
     for bystander in (before, *after):
         assert all(v.passed for v in bystander.verdicts.values()) and not bystander.events, bystander.events
+
+
+# In nbgrader's kernel only (the trusted run's learner is not the attacker here): stop, then kill, every process
+# a signal can name, the zygote among them if the kernel could see it.
+KERNEL_SIGNALS = '''
+import json, os, signal, sys
+if "ipykernel" in sys.modules:
+    _reached, _mine = [], {int(task) for task in os.listdir("/proc/self/task")}  # its own threads: itself
+    for _s in (signal.SIGSTOP, signal.SIGKILL):
+        for _pid in [-1, *range(2, 1 << 16)]:
+            if _pid not in _mine:
+                try:
+                    os.kill(_pid, _s)
+                    _reached.append(_pid)
+                except OSError:
+                    pass
+    print("KERNEL", json.dumps({"uid": os.getuid(), "reached": sorted(set(_reached))}))
+'''
+
+
+def test_the_kernel_cannot_signal_the_zygote(source, tmp_path, monkeypatch):
+    """nbgrader's sandboxed kernel runs as a uid other than the zygote's (its launcher's, not its grading
+    process's) and in a PID namespace of its own: learner code there that signals every process it can name
+    reaches nothing of the trusted run, and the bystander graded after it on the same zygote loses nothing."""
+    from autograder import sandbox
+    from autograder.course import make_course
+    from autograder.submission import grade_one
+    from autograder.template import prepare_template
+    from autograder.zygotes import close_zygotes, zygote_for
+
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    sandbox.kernel_spec(tmp_path / "jupyter")
+    course = make_course(tmp_path / "course", [LESSON])
+    template = prepare_template(LESSON, tmp_path / "template", course)
+    options = Options(workers=1, cell_timeout=30, submission_timeout=240)
+    results, zygotes = {}, []
+    try:
+        for student, notebook in [("attacker", _with_cell(source, KERNEL_SIGNALS)), ("probe", _probe(source))]:
+            path = tmp_path / "submitted" / student / f"{LESSON}.ipynb"
+            path.parent.mkdir(parents=True)
+            nbformat.write(notebook, str(path))
+            results[student] = grade_one(LESSON, student, path, template, options, course)
+            zygotes.append(zygote_for(source, options).process.pid)
+        zygote_uid = sandbox.sandbox_uid()
+    finally:
+        close_zygotes()
+    printed = [output.get("text", "") for cell in results["attacker"].feedback.cells
+               for output in cell.get("outputs", []) if "KERNEL" in output.get("text", "")]
+    assert len(printed) == 1, results["attacker"].flags
+    kernel = json.loads(printed[0].split("KERNEL", 1)[1])
+    if os.geteuid() == 0:
+        assert kernel["uid"] != zygote_uid
+    assert kernel["reached"] in ([], [-1]), kernel  # at most its own kernel's sandbox: nothing else is visible
+    assert zygotes[0] == zygotes[1], "the zygote was replaced"
+    for student, result in results.items():
+        assert result.total == 100, (student, result.messages, result.flags)
+    assert not results["probe"].flags, results["probe"].flags
