@@ -30,7 +30,8 @@ Modules
     collect      an LMS export placed into submitted/: regular files under safe ids only
     export, release, check, hints, bundle   the other commands' work (hints: check's messages that withhold
                  answers; bundle: the student copy without source/ or the grader side)
-    sandbox, kernel   the bubblewrap policy, and nbgrader's Execute with output caps
+    sandbox, kernel   the bubblewrap policy, and nbgrader's Execute with output caps and its sockets folder locked
+    memory_cap   one memory cap (a cgroup) on all the processes of a sandbox
 
 Why verdicts cannot be forged
     In plain nbgrader the learner's code and the tests share one interpreter, so anything the tests rely on
@@ -48,11 +49,14 @@ Why verdicts cannot be forged
       stderr output, keeps its points).
 
 The sandbox (bubblewrap, see sandbox.py)
-    The learner runs as a uid of its own per grading process, with no capabilities, no_new_privs (a seccomp filter
-    exists, off by default: sandbox.SECCOMP); it sees an allowlist of the machine read-only (no /run, no host
-    sockets, no root-only files, no other copy of the course), of the course only utils/ and autograder/ (utils'
-    grader/ folders hidden from the trusted run's learner), a /proc of its own PID namespace, and writes only to
-    size-capped tmpfs mounts that vanish with it; bubblewrap itself starts with an empty environment. The trusted
+    The learner runs as a uid of its own (the trusted run's: its grading process's; each kernel's: its launcher's),
+    with no capabilities, no_new_privs and a seccomp filter (no ptrace, namespaces, mounts, keys, bpf); it sees an
+    allowlist of the machine read-only (no /run, no host sockets, no root-only files, no other copy of the course),
+    of the course only utils/ and autograder/ (utils' grader/ folders hidden from the trusted run's learner), a
+    /proc of its own PID namespace, and writes only to size-capped tmpfs mounts that vanish with it; bubblewrap
+    itself starts with an empty environment. Where the grader is root, all the processes of a sandbox share one
+    memory cap (memory_cap.py, a cgroup), and the kernel's sockets folder is the grader's before any cell runs
+    (kernel.py). The trusted
     run's learner process is forked from a warm "zygote" that ran the lesson's setup cell and never runs learner
     code; each child gets a private, signed and numbered channel, and after it the zygote kills its leftovers and
     removes what it wrote, so no learner can reach the next. An argument a learner's function changes in place fails

@@ -4,10 +4,11 @@ feedback, and the in-kernel scores that autograder.reconcile checks against the 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from pathlib import Path
 
-from autograder import sandbox
+from autograder import memory_cap, sandbox
 from autograder.course import autograded_notebook, gradebook_url, kernel_on_unix_sockets
 from autograder.notebooks import read
 from autograder.options import IOPUB_SECONDS, Options
@@ -70,11 +71,18 @@ def autograde_in_kernel(lesson: str, student: str, course: Path, scratch: Path, 
         _kill_children(set(keep))  # the kernel dies, nbgrader stops, this submission is flagged
 
     watchdog = threading.Timer(options.submission_timeout, time_up)
+    cgroup = None
+    if options.use_sandbox and memory_cap.available():  # every process of this kernel's sandbox, together
+        cgroup = memory_cap.MemoryCgroup("kernel", options.limits().memory_bytes)
+        os.environ[memory_cap.KERNEL_VARIABLE] = str(cgroup.path)  # the kernel's launcher enters it
     watchdog.start()
     try:
         outcome = capture_log(app)
     finally:
         watchdog.cancel()
+        if cgroup is not None:
+            del os.environ[memory_cap.KERNEL_VARIABLE]
+            cgroup.remove()
     if fired.is_set():
         raise TimeoutError
     autograded = autograded_notebook(student, lesson, course)

@@ -1,13 +1,19 @@
 """nbgrader's Execute preprocessor with caps on what a notebook may print (an output flood cannot exhaust memory
-nor make a feedback notebook of many megabytes)."""
+nor make a feedback notebook of many megabytes), and that takes the kernel's sockets folder back from it."""
 
 from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 ERROR_TEXT_CHARS = 2_000  # per error field and traceback line: an error is kept (it fails a test), shortened
+SOCKETS_BOUND_SECONDS = 10  # the kernel binds its heartbeat socket from a thread, maybe after its first reply
 
 
 def _size(content: dict) -> int:
@@ -23,9 +29,39 @@ def shorten_error(content: dict) -> None:
         content["traceback"] = [str(line)[:ERROR_TEXT_CHARS] for line in list(content["traceback"])[-20:]]
 
 
+def lock_socket_folder(manager) -> None:
+    """Take the kernel's folder of IPC sockets back from it before the first cell runs.
+
+    The sandboxed kernel, as its own uid, must own the folder to bind its sockets there (autograder.sandbox).
+    Once all five are bound the folder becomes the grader's and read-only to the kernel, which then can neither
+    remove nor rename a socket, nor put a link in its place (nbgrader, outside the sandbox, would connect through
+    it to a socket of the host), nor leave anything else there. (With an unprivileged grader the kernel has the
+    grader's own uid, and no folder is safe from it.)
+    """
+    if manager.transport != "ipc":
+        return
+    folder = Path(manager.ip).parent
+    ports = (manager.shell_port, manager.iopub_port, manager.stdin_port, manager.control_port, manager.hb_port)
+    sockets = {f"{Path(manager.ip).name}-{port}" for port in ports}
+
+    def entries() -> dict[str, bool]:
+        """Each name in the folder, and whether it is a socket (not a link to one)."""
+        return {entry.name: stat.S_ISSOCK(entry.stat(follow_symlinks=False).st_mode) for entry in os.scandir(folder)}
+
+    deadline = time.monotonic() + SOCKETS_BOUND_SECONDS
+    while not all(entries().get(name) for name in sockets) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.chown(folder, os.geteuid(), os.getegid())
+    os.chmod(folder, 0o755)
+    found = entries()
+    if set(found) != sockets or not all(found.values()):
+        raise RuntimeError(f"the kernel's sockets folder holds {sorted(found)[:8]}, not its {len(sockets)} sockets")
+
+
 class CappedExecute(Execute):
     """Execute, keeping at most `max_output_bytes` of output per cell and `max_notebook_output_bytes` in all; the
-    rest is replaced by one notice per cell. Errors are shortened; a cell's first error is kept even over the caps."""
+    rest is replaced by one notice per cell. Errors are shortened; a cell's first error is kept even over the caps.
+    Once the kernel is ready, its sockets folder is locked (lock_socket_folder)."""
 
     max_output_bytes = Integer(1_000_000, help="output kept per cell, in bytes").tag(config=True)
     max_notebook_output_bytes = Integer(5_000_000, help="output kept per notebook, in bytes").tag(config=True)
@@ -33,6 +69,15 @@ class CappedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._notebook_output_bytes = 0
         return super().preprocess(nb, resources, km)
+
+    def start_new_kernel_client(self):
+        client = super().start_new_kernel_client()
+        try:
+            lock_socket_folder(self.km)  # the kernel is ready, and has run no learner code yet
+        except Exception:
+            self._cleanup_kernel()
+            raise
+        return client
 
     def preprocess_cell(self, cell, resources, index):
         self._output_bytes = 0

@@ -13,9 +13,10 @@ Inside the sandbox the learner's process
   and to the folders the caller names `writable` (the kernel's sockets);
 - gets an environment of a few fixed variables: bubblewrap itself starts with an empty one, so not even its
   init process (PID 1 of the sandbox) holds anything of the grader's;
-- with sandbox.SECCOMP (off by default, see bwrap_command), cannot make the system calls that only serve to attack:
+- with sandbox.SECCOMP (on unless libseccomp is missing), cannot make the system calls that only serve to attack:
   ptrace (even of its own uid's processes: the warm runner it is forked from), new namespaces, mounts, keys, bpf;
-- is limited in address space, CPU time, file size, open files and processes; dies with its parent.
+- is limited in address space, CPU time, file size, open files and processes; dies with its parent; where the
+  machine allows, all the processes of a sandbox share one memory cap (autograder.memory_cap: tmpfs and memfds too).
 
 `python -m autograder.sandbox kernel CONNECTION_FILE [kernel args]` is the argv of the course's sandboxed
 Jupyter kernel (see `kernel_spec`): nbgrader's own Execute preprocessor starts it like any kernel.
@@ -36,10 +37,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import memory_cap
 from autograder.course import ROOT
 
 KERNEL_NAME = "course-sandbox"
-SECCOMP = False  # see bwrap_command
+SECCOMP = True  # the seccomp filter (BLOCKED_SYSCALLS), when libseccomp is installed
 HOME = Path("/home/learner")
 SCRATCH = Path("/home/learner/work")  # the working directory when the caller names none
 # The learner's uid is this plus the PID of the process that starts the sandbox: unique while that process lives,
@@ -85,7 +87,9 @@ def available() -> bool:
 
 
 def sandbox_uid() -> int:
-    """The uid the sandboxes this process starts run as (when it is root)."""
+    """The uid the sandboxes this process starts run as (when it is root): a grading process's zygote gets its
+    grading process's, each sandboxed kernel its launcher's (`_run_kernel`, a process of its own), so the two
+    never share one; neither can see the other's processes either (each sandbox has its PID namespace)."""
     return UID_BASE + os.getpid()
 
 
@@ -234,11 +238,14 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
     privileged = os.geteuid() == 0
     uid = sandbox_uid() if uid is None else uid
     command = ["env", "-i", shutil.which("bwrap") or "bwrap"]
-    # The seccomp layer is off by default (SECCOMP=False): under it the trusted run's zygote died during its setup
-    # cell when started from the pool's spawned workers, not when started from the main process; cause not found.
     seccomp = _seccomp_descriptor(os.getpid()) if SECCOMP else None
-    if seccomp is not None:  # bubblewrap reads the filter from descriptor 9, opened afresh for each sandbox
-        command = ["sh", "-c", f'exec "$@" 9< /proc/{os.getpid()}/fd/{seccomp}', "sh", *command, "--seccomp", "9"]
+    if seccomp is not None:
+        # bubblewrap reads the filter to its end from a descriptor: a shell opens the memfd afresh for each sandbox
+        # (its own offset), under the memfd's own number. That number is free in the child: no descriptor the caller
+        # passes on can have it (a fixed 9 was once the zygote's control socket, in the pool's workers, and the
+        # zygote died), and the memfd itself is close-on-exec. bash, as dash reads only one-digit descriptors.
+        command = ["bash", "-c", f'exec "$@" {seccomp}< /proc/{os.getpid()}/fd/{seccomp}', "bash", *command,
+                   "--seccomp", str(seccomp)]
     command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                "--die-with-parent", "--new-session", "--clearenv"]
     if not privileged:  # an unprivileged bubblewrap works in a user namespace, its capabilities dropped
@@ -305,6 +312,8 @@ def _run_kernel(connection_file: str, kernel_args: list[str]) -> None:
     sockets = Path(info["ip"]).resolve().parent
     limits = Limits.from_environment()
     limits.apply()
+    if os.environ.get(memory_cap.KERNEL_VARIABLE):  # before bubblewrap starts: then all the sandbox's processes count
+        memory_cap.enter(os.environ[memory_cap.KERNEL_VARIABLE])
     data = os.memfd_create("connection", 0)  # inherited by bubblewrap, which copies it into the sandbox
     os.write(data, connection.read_bytes())
     os.lseek(data, 0, os.SEEK_SET)

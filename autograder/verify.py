@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import rpc, sandbox
+from autograder import memory_cap, rpc, sandbox
 from autograder.notebooks import cells_by_id, grade_id, solution_ids
 from autograder.rpc import Op, Reply
 
@@ -70,6 +70,8 @@ class Zygote:
 
     It talks to the grader over a control socket of its own; each learner process gets a fresh socket pair and
     key (see autograder.runner), so what one learner sends can reach only the grader's end of its own channel.
+    With a memory cgroup (autograder.memory_cap), the zygote and whatever the current learner starts share a cap:
+    the zygote's own memory after its setup, plus limits.memory_bytes.
     """
 
     def __init__(self, setup_source: str, workdir: Path, limits: sandbox.Limits, use_sandbox: bool = True):
@@ -79,6 +81,13 @@ class Zygote:
         self.use_sandbox = use_sandbox
         self.process = None
         self.control: rpc.Channel | None = None
+        self.cgroup: memory_cap.MemoryCgroup | None = None
+
+    def _start_in_cgroup(self) -> None:
+        """The zygote's sandbox process, before it execs: its limits, and its memory cgroup if there is one."""
+        self.limits.apply()
+        if self.cgroup is not None:
+            self.cgroup.enter()
 
     def _spawn(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -88,11 +97,13 @@ class Zygote:
         env = None
         if self.use_sandbox:
             argv = sandbox.bwrap_command(argv, cwd=self.workdir, limits=self.limits, grader_side=False)
+            if memory_cap.available():  # the zygote and every learner it forks, together (see below)
+                self.cgroup = memory_cap.MemoryCgroup("zygote", self.limits.memory_bytes)
         else:
             env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, cwd=self.workdir, env=env, pass_fds=[theirs.fileno()],
-                                        preexec_fn=self.limits.apply, start_new_session=True)
+                                        preexec_fn=self._start_in_cgroup, start_new_session=True)
         theirs.close()
         key = secrets.token_bytes(32)
         ours.sendall(key.hex().encode() + b"\n")
@@ -103,6 +114,8 @@ class Zygote:
             raise LearnerFailure("the lesson's setup cell failed in the sandbox")
         if answer.get("threads"):  # forking a process with threads can deadlock its children
             raise LearnerFailure(f"the zygote runs threads after its setup: {answer['threads']}")
+        if self.cgroup is not None:  # one learner at a time: what the warm zygote holds, and one learner's share
+            self.cgroup.set_limit(self.cgroup.usage() + self.limits.memory_bytes)
 
     def _expect(self, reply: Reply, timeout: float) -> dict:
         answer = self.control.receive(timeout)
@@ -153,6 +166,9 @@ class Zygote:
                 os.killpg(self.process.pid, 9)
             self.process.wait()
             self.process = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         if self.control is not None:
             self.control.close()
             self.control = None

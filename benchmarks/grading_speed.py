@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "autograder"))
+sys.path.insert(0, str(ROOT / "tests" / "lessons"))  # classroom.py imports the lesson 01 variants
 
 from classroom import LESSON, synthetic_class  # noqa: E402
 from plain_nbgrader import autograde  # noqa: E402

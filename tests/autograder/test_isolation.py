@@ -9,6 +9,7 @@ a leak costs it points and the failing message says what leaked.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from lesson01_variants import MUTANTS
 from notebook_tools import with_solutions
 from scratch_course import copy_course
 
+from autograder import memory_cap
 from autograder.notebooks import cells_by_id, read
 from autograder.options import Options
 from autograder.pool import grade_all
@@ -268,3 +270,85 @@ def test_the_grade_command_keeps_bystanders_scores_and_flags_only_attackers(sour
     assert not any("probe" in student for student in flagged), flagged
     assert {"01_kills_the_zygote", "03_signed_replies_out_of_turn", "05_forks_and_lingers"} <= flagged, flagged
     assert code == {part: _tracked_hashes(course / part) for part in code}, "grading changed the course's files"
+
+
+# 3 GiB written into memfds: in no process's address space (RLIMIT_AS) nor in any tmpfs's size, each one under
+# the file size limit
+MEMFD_FLOOD = ('import os\n_chunk, _fds = b"x" * 2**24, []\nfor _ in range(64):\n'
+               '    _fds.append(os.memfd_create("flood"))\n    for _ in range(3):\n        os.write(_fds[-1], _chunk)\n')
+
+
+@pytest.mark.skipif(not memory_cap.available(), reason="no writable memory cgroup (root and cgroup v1 needed)")
+def test_one_memory_cap_holds_the_zygote_and_its_learner(source, tmp_path):
+    """The zygote and the learner it forks share one cap (the zygote's own memory plus memory_bytes): a learner
+    that fills a memfd is stopped there, only its submission is flagged, and the bystanders after it lose nothing."""
+    limits = Limits(memory_bytes=2 * 2**30)
+    zygote = Zygote(cells_by_id(source)["setup"].source, tmp_path / "capped", limits)
+    try:
+        before = run_trusted(source, _probe(source), zygote, CALL_TIMEOUT)
+        baseline = zygote.cgroup.limit() - limits.memory_bytes
+        attacker = run_trusted(source, _with_cell(source, MEMFD_FLOOD), zygote, CALL_TIMEOUT)
+        after = [run_trusted(source, _probe(source), zygote, CALL_TIMEOUT) for _ in range(2)]
+    finally:
+        zygote.close(remove_workdir=True)
+    assert 0 < baseline < limits.memory_bytes
+    assert attacker.events, "the flood went through"
+    for bystander in (before, *after):
+        assert all(v.passed for v in bystander.verdicts.values()) and not bystander.events, bystander.events
+
+
+# In nbgrader's kernel only (the trusted run's learner is not the attacker here): stop, then kill, every process
+# a signal can name, the zygote among them if the kernel could see it.
+KERNEL_SIGNALS = '''
+import json, os, signal, sys
+if "ipykernel" in sys.modules:
+    _reached, _mine = [], {int(task) for task in os.listdir("/proc/self/task")}  # its own threads: itself
+    for _s in (signal.SIGSTOP, signal.SIGKILL):
+        for _pid in [-1, *range(2, 1 << 16)]:
+            if _pid not in _mine:
+                try:
+                    os.kill(_pid, _s)
+                    _reached.append(_pid)
+                except OSError:
+                    pass
+    print("KERNEL", json.dumps({"uid": os.getuid(), "reached": sorted(set(_reached))}))
+'''
+
+
+def test_the_kernel_cannot_signal_the_zygote(source, tmp_path, monkeypatch):
+    """nbgrader's sandboxed kernel runs as a uid other than the zygote's (its launcher's, not its grading
+    process's) and in a PID namespace of its own: learner code there that signals every process it can name
+    reaches nothing of the trusted run, and the bystander graded after it on the same zygote loses nothing."""
+    from autograder import sandbox
+    from autograder.course import make_course
+    from autograder.submission import grade_one
+    from autograder.template import prepare_template
+    from autograder.zygotes import close_zygotes, zygote_for
+
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    sandbox.kernel_spec(tmp_path / "jupyter")
+    course = make_course(tmp_path / "course", [LESSON])
+    template = prepare_template(LESSON, tmp_path / "template", course)
+    options = Options(workers=1, cell_timeout=30, submission_timeout=240)
+    results, zygotes = {}, []
+    try:
+        for student, notebook in [("attacker", _with_cell(source, KERNEL_SIGNALS)), ("probe", _probe(source))]:
+            path = tmp_path / "submitted" / student / f"{LESSON}.ipynb"
+            path.parent.mkdir(parents=True)
+            nbformat.write(notebook, str(path))
+            results[student] = grade_one(LESSON, student, path, template, options, course)
+            zygotes.append(zygote_for(source, options).process.pid)
+        zygote_uid = sandbox.sandbox_uid()
+    finally:
+        close_zygotes()
+    printed = [output.get("text", "") for cell in results["attacker"].feedback.cells
+               for output in cell.get("outputs", []) if "KERNEL" in output.get("text", "")]
+    assert len(printed) == 1, results["attacker"].flags
+    kernel = json.loads(printed[0].split("KERNEL", 1)[1])
+    if os.geteuid() == 0:
+        assert kernel["uid"] != zygote_uid
+    assert kernel["reached"] in ([], [-1]), kernel  # at most its own kernel's sandbox: nothing else is visible
+    assert zygotes[0] == zygotes[1], "the zygote was replaced"
+    for student, result in results.items():
+        assert result.total == 100, (student, result.messages, result.flags)
+    assert not results["probe"].flags, results["probe"].flags

@@ -6,21 +6,26 @@ started by root does, and checks on the host side that nothing got out. They nee
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
+from jupyter_client import KernelManager
 
-from autograder import sandbox
+from autograder import memory_cap, sandbox
 from autograder.sandbox import Limits, bwrap_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -414,8 +419,6 @@ def test_sandboxed_kernel_writes_only_its_scratch(course, tmp_path, monkeypatch)
 
 
 @pytest.mark.skipif(sandbox.seccomp_program() is None, reason="libseccomp is not installed")
-@pytest.mark.xfail(strict=True, reason="the seccomp layer is off (sandbox.SECCOMP): under it the trusted run's "
-                   "zygote died when started from the pool's workers; the zygote itself is non-dumpable")
 def test_no_ptrace_of_its_own_parent_and_no_new_namespaces(course):
     """A learner forked from a warm runner shares its uid: it must still not reach into it, nor make namespaces."""
     answer = run("""
@@ -442,3 +445,134 @@ def test_no_ptrace_of_its_own_parent_and_no_new_namespaces(course):
     assert answer.get("ptrace") == "EPERM" and answer["memory"] != "ok", answer
     assert answer["userns"] == "EPERM" and answer["unshare_command"] != 0 and answer["mount"] == "EPERM"
     assert answer["threads_still_work"]
+
+
+@pytest.mark.skipif(sandbox.seccomp_program() is None, reason="libseccomp is not installed")
+def test_descriptors_passed_in_keep_their_numbers_under_the_filter(course):
+    """The filter reaches bubblewrap on a descriptor of its own: each one the caller passes, at any number, still
+    reaches the sandbox unchanged (the zygote's control socket was once number 9, the filter's, and it died)."""
+    code = ("import os\nfor n in range(3, 16):\n    os.write(n, b'%d ' % n) if n != FILTER else None\n"
+            "print(open('/proc/self/status').read().split('Seccomp:')[1].split()[0])")
+    command = bwrap_command([sys.executable, "-c", code], root=course)  # makes this process's filter descriptor
+    numbers = [n for n in range(3, 16) if n != sandbox._seccomp_descriptor(os.getpid())]
+    command[-1] = code.replace("FILTER", str(sandbox._seccomp_descriptor(os.getpid())))
+    saved = {}  # this process's descriptors (pytest's among them) at those numbers: (copy, inheritable)
+    for number in numbers:
+        with contextlib.suppress(OSError):
+            saved[number] = (fcntl.fcntl(number, fcntl.F_DUPFD_CLOEXEC, 100), os.get_inheritable(number))
+    ends = os.pipe()
+    reader, writer = (fcntl.fcntl(end, fcntl.F_DUPFD_CLOEXEC, 100) for end in ends)
+    for end in ends:
+        os.close(end)
+    try:
+        for number in numbers:
+            os.dup2(writer, number, inheritable=False)
+        done = subprocess.run(command, pass_fds=numbers, capture_output=True, text=True, timeout=120)
+    finally:
+        for number in numbers:
+            os.close(number)
+        for number, (copy, inheritable) in saved.items():
+            os.dup2(copy, number, inheritable=inheritable)
+            os.close(copy)
+        os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        written = [int(n) for n in pipe.read().split()]
+    assert written == numbers, (written, done.stderr[-500:])
+    assert done.stdout.strip() == "2", done  # the filter is on
+
+
+SWAP_SOCKETS = """
+import json, os
+folder = os.path.dirname({ip!r})
+mine = sorted(os.listdir(folder))
+tries = {{}}
+for name in mine:
+    path = os.path.join(folder, name)
+    for what, attempt in (("unlink", lambda: os.unlink(path)), ("rename", lambda: os.rename(path, path + "-old")),
+                          ("symlink", lambda: os.symlink("/run/host.sock", path + "-new"))):
+        try:
+            attempt()
+            tries[what + " " + name] = "ok"
+        except OSError as error:
+            tries[what + " " + name] = error.strerror
+for what, attempt in (("chmod", lambda: os.chmod(folder, 0o777)), ("plant", lambda: open(folder + "/x", "w"))):
+    try:
+        attempt()
+        tries[what] = "ok"
+    except OSError as error:
+        tries[what] = error.strerror
+print(json.dumps({{"mine": mine, "tries": tries}}))
+"""
+
+
+@as_root
+def test_kernel_cannot_swap_its_sockets_for_links(course, tmp_path, monkeypatch):
+    """nbgrader's run (CappedExecute) hands the sockets folder back to the grader before the first cell: the
+    learner can neither remove, rename nor replace a socket by a link to a host socket; the kernel keeps working."""
+    from autograder.kernel import CappedExecute
+
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    sandbox.kernel_spec(tmp_path / "jupyter")
+    sockets = tmp_path / "sockets"
+    sockets.mkdir()
+    ip = str(sockets / "kernel")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SWAP_SOCKETS.format(ip=ip)),
+                                               nbformat.v4.new_code_cell("print('still talking')")])
+    executor = CappedExecute(kernel_name=sandbox.KERNEL_NAME, timeout=120)
+    manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=ip)
+    seen = []  # the folder before each cell: its owner, mode and entries
+
+    def look(**_):
+        info = sockets.stat()
+        seen.append((info.st_uid, oct(info.st_mode & 0o7777),
+                     {p.name: (p.lstat().st_ino, stat.S_ISSOCK(p.lstat().st_mode)) for p in sockets.iterdir()}))
+    executor.on_cell_execute = look
+    (tmp_path / "work").mkdir()
+    executor.preprocess(notebook, {"metadata": {"path": str(tmp_path / "work")}}, km=manager)
+    texts = [out.get("text", "") for cell in notebook.cells for out in cell.outputs]
+    assert len(texts) == 2 and texts[1] == "still talking\n", notebook.cells
+    answer = json.loads(texts[0])
+    assert len(answer["mine"]) == 5 and len(answer["tries"]) == 17, answer
+    assert "ok" not in answer["tries"].values(), answer
+    assert seen[0] == seen[1] and seen[0][:2] == (0, "0o755"), seen
+    assert sorted(seen[0][2]) == answer["mine"] and all(is_socket for _, is_socket in seen[0][2].values())
+
+
+SPREAD_MEMORY = """
+import os, time
+for _ in range(4):  # memfd pages count in no process's address space (RLIMIT_AS) nor in any tmpfs's size
+    if os.fork() == 0:
+        fd = os.memfd_create("spread")
+        for _ in range(40):
+            os.write(fd, b"x" * 2**20)
+        print("wrote 40 MiB", flush=True)
+        time.sleep(2)  # all four hold theirs at once
+        os._exit(0)
+for _ in range(4):
+    os.wait()
+"""
+
+
+@pytest.mark.skipif(not memory_cap.available(), reason="no writable memory cgroup (root and cgroup v1 needed)")
+def test_one_memory_cap_covers_all_of_a_sandboxs_processes(course):
+    """Four processes write 40 MiB each into memfds: per-process limits let all of them through; under a memory
+    cgroup of 96 MiB not all finish, and the cap killed one."""
+    limits = Limits(memory_bytes=512 * MiB)
+
+    def spread(cap=None) -> int:
+        def start() -> None:
+            limits.apply()
+            if cap is not None:
+                cap.enter()
+        done = subprocess.run(bwrap_command([sys.executable, "-c", SPREAD_MEMORY], root=course, limits=limits),
+                              capture_output=True, text=True, timeout=120, preexec_fn=start)
+        return done.stdout.count("wrote 40 MiB")
+
+    assert spread() == 4
+    cap = memory_cap.MemoryCgroup("test", 96 * MiB)
+    try:
+        assert spread(cap) < 4
+        assert cap.oom_kills() >= 1
+    finally:
+        cap.remove()
+    assert not cap.path.exists()
