@@ -65,12 +65,12 @@ def _array(value: np.ndarray) -> dict:
 
 
 def _tensor_type():
-    """torch.Tensor if torch is imported here; None if not, or if it is the stub of a numpy-only learner process
-    (autograder.no_torch), whose every attribute raises an ImportError."""
+    """torch.Tensor if torch is imported here; None if not, or if it is not the real one (in a numpy-only learner
+    process: the stub of autograder.no_torch, or the empty folder the sandbox leaves in its place)."""
     torch = sys.modules.get("torch")
     try:
         return None if torch is None else torch.Tensor
-    except ImportError:
+    except (ImportError, AttributeError):
         return None
 
 
