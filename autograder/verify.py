@@ -344,10 +344,16 @@ class _Remote:
         if name.startswith("__"):
             raise AttributeError(name)
         request = {"op": Op.GETATTR, "handle": self._handle, "name": name}
-        return _decode(self._learner, self._learner.request(request).get("value"))
+        value = _decode(self._learner, self._learner.request(request).get("value"))
+        if isinstance(value, _Remote) and value._type == "method":
+            value._type = f"{self._type}.{name}"  # named for the messages: "your Seq2Seq.encode"
+        return value
 
     def __call__(self, *args, **kwargs):
-        return _call(self._learner, self._handle, args, kwargs, what=f"your {self._type}")
+        try:
+            return _call(self._learner, self._handle, args, kwargs, what=f"your {self._type}")
+        except LearnerFailure as failure:
+            raise _delegation(self._learner, self._type, failure) or failure from None
 
     def __repr__(self):
         return f"<learner's {self._type}>"
@@ -449,6 +455,14 @@ def _follow(generator: np.random.Generator, state, what: str) -> None:
     bit_generator.state = {**bit_generator.state, "has_uint32": int(half), "uinteger": uinteger}
 
 
+def _delegation(learner: Learner, name: str, failure: LearnerFailure) -> LearnerFailure | None:
+    """The failure to report instead of `failure` if the code of `name` (or the cell that defines it) reached what
+    its learner process lacks (see `reached`): the verdict's message and a flag that name it; None otherwise."""
+    error_type, _, message = str(failure).partition(": ")
+    what = reached(error_type, message) or learner.cells_reached.get(name)
+    return LearnerFailure(learner.delegated(name, what)) if what else None
+
+
 class LearnerFunction:
     """Stands in for the learner's function in the grader's namespace."""
 
@@ -459,11 +473,9 @@ class LearnerFunction:
         try:
             return _call(self._learner, self.__name__, args, kwargs, what=self.__name__)
         except LearnerFailure as failure:
+            if delegation := _delegation(self._learner, self.__name__, failure):
+                raise delegation from None
             text = str(failure)
-            error_type, _, message = text.partition(": ")
-            what = reached(error_type, message) or self._learner.cells_reached.get(self.__name__)
-            if what:
-                raise LearnerFailure(self._learner.delegated(self.__name__, what)) from None
             if text.startswith("NotImplementedError"):
                 raise LearnerFailure(f"{self.__name__} is not implemented yet") from None
             if text.startswith(("NameError: name '" + self.__name__, "your code", self.__name__ + " ")):
@@ -480,7 +492,9 @@ def run_trusted(source, submission, zygotes: Zygote | dict[str, Zygote], call_ti
     """
     if isinstance(zygotes, Zygote):
         zygotes = {zygotes.kind: zygotes}
-    kinds = kinds or dict.fromkeys(solution_ids(source), *zygotes)
+    if kinds is None:
+        (only,) = zygotes  # one zygote: every solution cell is of its kind
+        kinds = dict.fromkeys(solution_ids(source), only)
     cells = cells_by_id(source)
     learners = {kind: Learner(learner_cells(submission, source), zygotes[kind], call_timeout)
                 for kind in sorted(set(kinds.values()))}

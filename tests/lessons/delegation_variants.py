@@ -4,8 +4,9 @@ the course ships instead of computing it (autograder/exercises.py says what each
 DELEGATIONS[lesson][grade_id][route] is the full code of the solution cell grade_id; every other cell keeps the
 source's solution. Routes: "torch" (a numpy-only function computing with torch), "torch twin" (through a learner-side
 module that uses torch, as the lesson's setup imports it), "grader side" (through utils/**/grader/: the references
-and mistake catalogues that only the tests may use). Each one passes the lesson's tests in a learner's own kernel
-(test_delegation.py checks that), so each is a real hole the trusted run must close.
+and mistake catalogues that only the tests may use; "grader side, in a method": from a method of a learner's model).
+Each one passes the lesson's tests in a learner's own kernel (test_delegation.py checks that), so each is a real
+hole the trusted run must close.
 '''
 
 L01 = {
@@ -438,6 +439,19 @@ class BiRNN(torch.nn.Module):
 
     def forward(self, x, lengths):
         # the course's reference, which runs every sequence alone
+        outputs, final = reference.run_one_by_one(self.rnn, x, lengths, total_length=x.shape[1])
+        return torch.as_tensor(outputs, dtype=x.dtype), torch.as_tensor(final, dtype=x.dtype)
+""",
+        "grader side, in a method": """
+class BiRNN(torch.nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers=1, cell="rnn"):
+        super().__init__()
+        self.rnn = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell](
+            input_size, hidden_size, num_layers=num_layers, batch_first=True, bidirectional=True)
+
+    def forward(self, x, lengths):
+        from utils.lesson06_classification_and_labeling.grader import reference
+
         outputs, final = reference.run_one_by_one(self.rnn, x, lengths, total_length=x.shape[1])
         return torch.as_tensor(outputs, dtype=x.dtype), torch.as_tensor(final, dtype=x.dtype)
 """,
