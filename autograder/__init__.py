@@ -3,7 +3,8 @@
 Commands
     release [LESSON ...] [--check]   regenerate release/ from source/ (or check that they agree, with no secrets)
     collect LESSON EXPORT            place an LMS export (folder or zip) into submitted/<student>/<lesson>/
-    grade LESSON                     grade every submission: parallel, sandboxed, verdicts that cannot be forged
+    grade LESSON [--trusted-only]    grade every submission: parallel, sandboxed, verdicts that cannot be forged
+                                     (--trusted-only: without nbgrader's in-kernel run, for speed)
     flags LESSON                     what the instructor should look at
     feedback LESSON                  feedback HTML per student (nbgrader generate_feedback), no hidden tests
     export                           grades as CSV
@@ -18,6 +19,7 @@ Modules
     scan         the code scan: learner code the instructor may want to look at (changes no score)
     in_kernel    nbgrader's own autograde of one submission, its kernel in the sandbox (sandbox, kernel)
     verify       the trusted run: the test cells in the grader's process (runner, rpc: the learner's side)
+    exercises    which solution cells are numpy-only and which torch-allowed (no_torch: the numpy side's torch)
     zygotes      the per-process cache of warm learner sandboxes (verify.Zygote)
     reconcile    the verdict rule: trusted verdicts against in-kernel ones (below)
     feedback     the feedback notebook a student gets back
@@ -59,7 +61,13 @@ The sandbox (bubblewrap, see sandbox.py)
     (kernel.py). The trusted
     run's learner process is forked from a warm "zygote" that ran the lesson's setup cell and never runs learner
     code; each child gets a private, signed and numbered channel, and after it the zygote kills its leftovers and
-    removes what it wrote, so no learner can reach the next. An argument a learner's function changes in place fails
+    removes what it wrote, so no learner can reach the next. Delegation earns nothing: exercises.py declares each
+    solution cell numpy-only or torch-allowed, and each graded name is called in a learner process of its kind. The
+    numpy-only one has no torch (its folders are empty in the sandbox; runner.py installs a stub, no_torch.py, so a
+    bare `import torch` runs and any use raises; its zygote runs the setup cell statement by statement, skipping
+    what needs torch); the torch-allowed one is the usual. Neither has the grader side. A call, or the cell defining
+    the name, that fails on what its process lacks loses that function's points, and the flag names the function
+    and what it reached. An argument a learner's function changes in place fails
     that call; it is never copied back.
 
 Robustness

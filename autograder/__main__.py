@@ -46,7 +46,7 @@ def grade(args) -> int:
         print(f"no submissions for {args.lesson} in {submitted_folder()}", file=sys.stderr)
         return 1
     options = Options(workers=args.workers, cell_timeout=args.cell_timeout, submission_timeout=args.timeout,
-                      memory_mib=args.memory, use_sandbox=not args.no_sandbox)
+                      memory_mib=args.memory, use_sandbox=not args.no_sandbox, in_kernel=not args.trusted_only)
     results = grade_all(args.lesson, submissions, options)
     record(args.lesson, results, gradebook_url(ROOT, args.db), extra_flags=folder_flags)
     total = sum(len(r.flags) for r in results.values()) + len(folder_flags)
@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"seconds per notebook run (default {defaults.submission_timeout})")
     sub.add_argument("--memory", type=int, default=defaults.memory_mib, help="MiB of address space per learner process")
     sub.add_argument("--no-sandbox", action="store_true", help="run learners' code without isolation (unsafe)")
+    sub.add_argument("--trusted-only", action="store_true",
+                     help="skip nbgrader's in-kernel run: scores as usual, feedback without the learner's outputs")
     sub.add_argument("--db", help=db_help)
 
     sub = commands.add_parser("feedback", help="feedback HTML per student, without hidden tests")

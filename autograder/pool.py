@@ -89,7 +89,8 @@ def grade_all(lesson: str, submissions: dict[str, Path], options: Options, root:
                          "or pass --no-sandbox to grade without isolation")
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix=f"grade-{lesson}-") as scratch:
-        template = prepare_template(lesson, Path(scratch) / "template", root)
+        # nbgrader's template course serves only its in-kernel run
+        template = prepare_template(lesson, Path(scratch) / "template", root) if options.in_kernel else None
         context = multiprocessing.get_context("spawn")  # workers start clean: no threads or state inherited
         queue = [(lesson, student, path) for student, path in submissions.items()]
         workers = [_Worker(context, template, options, root) for _ in range(max(1, min(options.workers, len(queue))))]

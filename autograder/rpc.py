@@ -64,6 +64,16 @@ def _array(value: np.ndarray) -> dict:
     return {"dtype": value.dtype.str, "shape": list(value.shape), "data": base64.b64encode(value.tobytes()).decode()}
 
 
+def _tensor_type():
+    """torch.Tensor if torch is imported here; None if not, or if it is not the real one (in a numpy-only learner
+    process: the stub of autograder.no_torch, or the empty folder the sandbox leaves in its place)."""
+    torch = sys.modules.get("torch")
+    try:
+        return None if torch is None else torch.Tensor
+    except (ImportError, AttributeError):
+        return None
+
+
 def encode(value, handles=None, reference=None):
     """A JSON-able form of `value`; objects that are not data go into `handles` (if given) as handles.
 
@@ -79,8 +89,7 @@ def encode(value, handles=None, reference=None):
         return {"t": "float", "v": repr(float(value))}
     if isinstance(value, np.ndarray):
         return {"t": "ndarray", **_array(value)}
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(value, torch.Tensor):
+    if (tensor := _tensor_type()) is not None and isinstance(value, tensor):
         return {"t": "tensor", "grad": bool(value.requires_grad), **_array(value.detach().cpu().numpy())}
     if isinstance(value, (list, tuple)):  # subclasses (a namedtuple such as load_state_dict's result) as plain ones
         kind = "list" if isinstance(value, list) else "tuple"

@@ -10,10 +10,15 @@ never runs learner code. For each submission the grader sends a fresh socket of 
 Op.FORK; the zygote forks a child that closes every other descriptor, serves that submission on that socket
 only, and dies. The zygote then kills whatever the child left running, removes whatever it left in the writable
 places of the sandbox, and reports Reply.CHILD_EXIT, saying whether it is still fit to fork the next learner.
+
+`python -P -m autograder.runner FD numpy-only` serves numpy-only exercises (autograder.exercises): before anything
+else it installs the torch stub (autograder.no_torch), and it runs the setup cell one statement at a time, skipping
+those that need torch (their imports' names are bound to stubs that say so when used).
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import ctypes
 import inspect
@@ -254,14 +259,35 @@ def _in_own_pid_namespace() -> bool:
         return False
 
 
+def _one_name_each(statement: ast.stmt) -> list[ast.stmt]:
+    """An import of several names as one import per name (each can fail alone); any other statement as it is."""
+    if isinstance(statement, ast.Import):
+        return [ast.Import(names=[alias]) for alias in statement.names]
+    if isinstance(statement, ast.ImportFrom) and all(alias.name != "*" for alias in statement.names):
+        return [ast.ImportFrom(module=statement.module, names=[alias], level=statement.level)
+                for alias in statement.names]
+    return [statement]
+
+
+def _imported_names(statement: ast.stmt) -> dict[str, str]:
+    """{name bound: what it imports} for an import statement of one name; {} for anything else."""
+    if isinstance(statement, ast.Import):
+        alias = statement.names[0]
+        return {alias.asname: alias.name} if alias.asname else {alias.name.split(".")[0]: alias.name.split(".")[0]}
+    if isinstance(statement, ast.ImportFrom) and statement.names[0].name != "*":
+        alias = statement.names[0]
+        return {alias.asname or alias.name: f"{statement.module}.{alias.name}"}
+    return {}
+
+
 class Zygote:
     """The zygote's side: the lesson's setup, the inventory of the writable places, and one learner at a time."""
 
-    def __init__(self, control, scratch: Path):
+    def __init__(self, control, scratch: Path, numpy_only: bool = False):
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
-        self.control, self.scratch = control, scratch
+        self.control, self.scratch, self.numpy_only = control, scratch, numpy_only
         # No history thread: a thread holding a lock at fork() time would deadlock the child.
         config = Config()
         config.HistoryManager.enabled = False
@@ -275,11 +301,30 @@ class Zygote:
 
         from autograder.rpc import Reply
 
-        failed = [i for i, source in enumerate(cells) if not self.shell.run_cell(source, store_history=False).success]
+        run = self._run_without_torch if self.numpy_only else self._run
+        failed = [i for i, source in enumerate(cells) if not run(source)]
         self.places = _writable_places(self.scratch)
         self.clean = _inventory(self.places)  # what the next learner must find, and nothing more
         threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
         return {"reply": Reply.PRELOADED, "failed": failed, "threads": threads}
+
+    def _run(self, source: str) -> bool:
+        return self.shell.run_cell(source, store_history=False).success
+
+    def _run_without_torch(self, source: str) -> bool:
+        """Run a setup cell statement by statement; one that fails on an import (torch, or what needs it) is
+        skipped, and the names its import would bind are stubs that raise TorchUnavailable when used."""
+        from autograder.no_torch import Stub
+
+        for statement in [one for node in ast.parse(source).body for one in _one_name_each(node)]:
+            result = self.shell.run_cell(ast.unparse(statement), store_history=False)
+            if result.success:
+                continue
+            if not isinstance(result.error_in_exec, ImportError):
+                return False
+            for name, imported in _imported_names(statement).items():
+                self.shell.user_ns[name] = Stub(imported)
+        return True
 
     def fork(self, key: bytes) -> None:
         """Serve one learner on the socket that came with Op.FORK; report its end with Reply.CHILD_EXIT."""
@@ -339,7 +384,11 @@ class Zygote:
         return None
 
 
-def serve(control_fd: int) -> None:
+def serve(control_fd: int, numpy_only: bool = False) -> None:
+    if numpy_only:  # before any other import: nothing may hold the real torch, nor find it later
+        from autograder import no_torch
+
+        no_torch.install()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -360,7 +409,7 @@ def serve(control_fd: int) -> None:
             return
         key += chunk
     control = rpc.Channel(sock, bytes.fromhex(key.decode()), accept_fds=True)
-    zygote = Zygote(control, Path.cwd())
+    zygote = Zygote(control, Path.cwd(), numpy_only)
     while True:
         try:
             request = control.receive(timeout=None)
@@ -377,4 +426,6 @@ def serve(control_fd: int) -> None:
 
 if __name__ == "__main__":
     sys.setrecursionlimit(10_000)
-    serve(int(sys.argv[1]))
+    from autograder.exercises import NUMPY
+
+    serve(int(sys.argv[1]), numpy_only=sys.argv[2:] == [NUMPY])

@@ -110,6 +110,15 @@ def grader_side_paths(root: Path) -> list[Path]:
     return sorted(path for path in utils.glob("**/grader") if path.is_dir() and not path.is_symlink())
 
 
+def torch_paths() -> list[Path]:
+    """The torch installation (torch and its sibling packages) in the environment's import folders."""
+    from autograder.no_torch import PACKAGES
+
+    folders = {Path(entry).resolve() for entry in sys.path if entry and Path(entry).is_dir()}
+    inside = [f for f in folders if any(f.is_relative_to(p) for p in _interpreter_paths())]
+    return sorted(folder / name for folder in inside for name in PACKAGES if (folder / name).is_dir())
+
+
 def _interpreter_paths() -> list[Path]:
     """The environment and the interpreter it was made from (a venv's python links to it, maybe under $HOME)."""
     return sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()})
@@ -222,7 +231,8 @@ def _drop_privileges(uid: int, limits: Limits) -> list[str]:
 
 def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Path] = (), cwd: Path | None = None,
                   root: Path = ROOT, *, grader_side: bool = False, limits: Limits | None = None,
-                  uid: int | None = None, readable_data: dict[Path, int] | None = None) -> list[str]:
+                  uid: int | None = None, readable_data: dict[Path, int] | None = None,
+                  hide_torch: bool = False) -> list[str]:
     """The command line that runs `argv` under the policy of this module's docstring.
 
     cwd: the working directory, a fresh tmpfs at that path (a `writable` entry equal to it is not bound: the
@@ -231,7 +241,8 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
     open descriptors (which must stay open and inheritable until bubblewrap has started). grader_side: show
     utils' grader-side folders (the sandboxed kernel's test cells import them). uid: the learner's uid
     (`sandbox_uid()` if None; used only when this process is root). limits: the tmpfs sizes and the process
-    count; the per-process limits are the caller's to set (`Limits.apply`).
+    count; the per-process limits are the caller's to set (`Limits.apply`). hide_torch: empty folders in place of
+    the torch installation (`torch_paths`), for numpy-only learner code (autograder.exercises).
     """
     limits = limits or Limits()
     cwd = Path(cwd) if cwd is not None else SCRATCH
@@ -258,6 +269,9 @@ def bwrap_command(argv: list[str], writable: list[Path] = (), readable: list[Pat
         command += _parents(path) + ["--ro-bind", str(path), str(path)]
     if not grader_side:
         for path in grader_side_paths(root):
+            command += _tmpfs(path, 4096, perms="0555")
+    if hide_torch:
+        for path in torch_paths():
             command += _tmpfs(path, 4096, perms="0555")
     for path in readable:
         command += _parents(path) + ["--ro-bind", str(path), str(path)]

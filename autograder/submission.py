@@ -5,7 +5,8 @@
 3. nbgrader autograde with the kernel in the sandbox (autograder.in_kernel), in a copy of the template course:
    the learner's outputs for the feedback, and in-kernel scores;
 4. the trusted run (autograder.verify): the lesson's test cells in the grader's process, against the learner's
-   functions in a sandboxed process forked from this process's zygote (autograder.zygotes);
+   functions in sandboxed processes forked from this process's zygotes (autograder.zygotes), one without torch
+   for the numpy-only exercises and, if the lesson has torch exercises, one with it (autograder.exercises);
 5. the scores: the trusted verdicts, checked against the in-kernel ones (autograder.reconcile);
 6. the feedback notebook (autograder.feedback).
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import ROOT, lesson_notebook, submission_notebook
+from autograder.exercises import declared
 from autograder.feedback import feedback_notebook, source_stub
 from autograder.in_kernel import autograde_in_kernel
 from autograder.notebooks import graded_cells, has_hidden_tests, max_scores, read
@@ -28,7 +30,7 @@ from autograder.reconcile import reconcile
 from autograder.result import Result
 from autograder.safe_feedback import nbgrader_from_source
 from autograder.scan import suspicious_code
-from autograder.zygotes import zygote_for
+from autograder.zygotes import zygotes_for
 
 
 def _unreadable(result: Result, source, error: Exception) -> Result:
@@ -40,15 +42,14 @@ def _unreadable(result: Result, source, error: Exception) -> Result:
 
 
 def _run_in_kernel(lesson: str, student: str, submission, template: Path, scratch: Path, source,
-                   options: Options, result: Result):
+                   options: Options, result: Result, zygotes: dict):
     """nbgrader's run in a copy of the template; the autograded notebook, or None (with a flag) if it failed."""
     course = scratch / "course"
     shutil.copytree(template, course)
     target = submission_notebook(student, lesson, course)
     target.parent.mkdir(parents=True)
     nbformat.write(submission, str(target))
-    zygote = zygote_for(source, options)
-    keep = {zygote.process.pid} if zygote.process else set()
+    keep = {zygote.process.pid for zygote in zygotes.values() if zygote.process}
     try:
         result.in_kernel, autograded = autograde_in_kernel(lesson, student, course, scratch, options, keep)
         return autograded
@@ -75,6 +76,7 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
     started = time.monotonic()
     source = read(lesson_notebook(lesson, root=root))
     points = max_scores(source)
+    kinds = declared(lesson, source)
     result = Result(student, {g: 0.0 for g in points}, points)
     try:
         submission = nbformat.read(str(path), as_version=4)
@@ -87,10 +89,12 @@ def grade_one(lesson: str, student: str, path: Path, template: Path | None, opti
     nbgrader_from_source(submission, source)  # tampered nbgrader metadata neither breaks nbgrader nor counts
     result.flags += suspicious_code(submission)
     autograded = None
+    zygotes = zygotes_for(source, options, kinds.values())
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch:
         if options.in_kernel:
-            autograded = _run_in_kernel(lesson, student, submission, template, Path(scratch), source, options, result)
-        trusted = run_trusted(source, submission, zygote_for(source, options), options.cell_timeout)
+            autograded = _run_in_kernel(lesson, student, submission, template, Path(scratch), source, options, result,
+                                        zygotes)
+        trusted = run_trusted(source, submission, zygotes, options.cell_timeout, kinds)
     result.flags += trusted.events
     # the kernel ran these cells without their hidden parts: its pass says nothing about the hidden checks
     partly_hidden = {g for g, cell in graded_cells(source).items() if has_hidden_tests(cell.source)}

@@ -6,6 +6,11 @@ sends the arguments to the learner's process and brings back the result as plain
 tests included, then run here, with the course's own numpy, torch and utils. Patching numpy, rewriting later
 cells, or reading the gradebook in the learner's process changes nothing here: the only thing that crosses is
 data, and it is judged by code the learner never touched.
+
+Each graded name is called in a learner process of its solution cell's kind (autograder.exercises): numpy-only
+code in one without torch, torch-allowed code in one with it; neither has the grader side. A call (or the cell
+that defines the name) that fails on what its process lacks is delegation: the verdict and the flags name the
+function and what it reached ("rnn_cell_forward (numpy-only) reached torch (torch.tanh)").
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import memory_cap, rpc, sandbox
+from autograder.exercises import NUMPY, TORCH
 from autograder.notebooks import cells_by_id, grade_id, solution_ids
 from autograder.rpc import Op, Reply
 
@@ -35,6 +41,20 @@ STARTUP_SECONDS = 90  # a zygote's start: the lesson's setup cell (importing tor
 
 class LearnerFailure(Exception):
     """The learner's code raised, crashed, timed out or returned something that cannot cross."""
+
+
+GRADER_MODULE = re.compile(r"'(utils\.\w+\.grader(?:\.\w+)*)'")
+TORCH_USE = re.compile(r"torch is not available to numpy-only exercises \(([\w.()]{1,120})\)")
+
+
+def reached(error_type: str, message: str) -> str | None:
+    """What a learner's error says its code reached that its process lacks ('torch (torch.tanh)', 'the grader
+    side (utils.lesson01_rnn_cell.grader.reference)'), or None for any other error."""
+    if error_type in ("ModuleNotFoundError", "ImportError") and (module := GRADER_MODULE.search(message)):
+        return f"the grader side ({module.group(1)})"
+    if error_type == "TorchUnavailable" and (use := TORCH_USE.search(message)):  # autograder.no_torch
+        return f"torch ({use.group(1)})"
+    return None
 
 
 def defined_names(source: str) -> dict[str, str]:
@@ -47,6 +67,17 @@ def defined_names(source: str) -> dict[str, str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update({t.id: "value" for t in targets if isinstance(t, ast.Name)})
     return names
+
+
+def _names_in(cell_source: str) -> list[str]:
+    """The top-level names a learner's cell defines or imports (none if it is not plain Python)."""
+    try:
+        tree = ast.parse(cell_source)
+    except SyntaxError:
+        return []
+    imported = [alias.asname or alias.name.split(".")[0] for node in tree.body
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names]
+    return list(defined_names(cell_source)) + imported
 
 
 def learner_cells(submission, source) -> list[str]:
@@ -74,8 +105,10 @@ class Zygote:
     the zygote's own memory after its setup, plus limits.memory_bytes.
     """
 
-    def __init__(self, setup_source: str, workdir: Path, limits: sandbox.Limits, use_sandbox: bool = True):
+    def __init__(self, setup_source: str, workdir: Path, limits: sandbox.Limits, use_sandbox: bool = True,
+                 kind: str = TORCH):
         self.setup_source = setup_source
+        self.kind = kind  # NUMPY: no torch in it (autograder.exercises)
         self.workdir = workdir
         self.limits = limits
         self.use_sandbox = use_sandbox
@@ -93,10 +126,11 @@ class Zygote:
         self.workdir.mkdir(parents=True, exist_ok=True)
         ours, theirs = socket.socketpair()
         # -P: neither the working folder (the learners' scratch) nor any other writable one is on sys.path
-        argv = [sys.executable, "-P", "-m", "autograder.runner", str(theirs.fileno())]
+        argv = [sys.executable, "-P", "-m", "autograder.runner", str(theirs.fileno()), self.kind]
         env = None
         if self.use_sandbox:
-            argv = sandbox.bwrap_command(argv, cwd=self.workdir, limits=self.limits, grader_side=False)
+            argv = sandbox.bwrap_command(argv, cwd=self.workdir, limits=self.limits, grader_side=False,
+                                         hide_torch=self.kind == NUMPY)
             if memory_cap.available():  # the zygote and every learner it forks, together (see below)
                 self.cgroup = memory_cap.MemoryCgroup("zygote", self.limits.memory_bytes)
         else:
@@ -198,6 +232,7 @@ class Learner:
         self.damaged = False  # ... during a call: a restart would run the cells that did it again
         self.events: list[str] = []  # what happened, for the instructor's flags
         self.cell_errors: list = []
+        self.cells_reached: dict[str, str] = {}  # name -> what the cell defining it reached (see `reached`)
 
     @property
     def alive(self) -> bool:
@@ -244,6 +279,7 @@ class Learner:
                         current = int(message["index"])
                     elif message.get("reply") == Reply.CELLS_RUN:
                         self.cell_errors = message.get("failed", [])
+                        self._map_cell_errors()
                         return
                     else:
                         raise rpc.ProtocolError(f"unexpected {str(message)[:60]}")
@@ -256,6 +292,21 @@ class Learner:
             except (EOFError, OSError, ValueError, TypeError, KeyError, rpc.ProtocolError) as error:
                 self.events.append(self._broken(error, "in one of its cells") + "; the cells after it were not run")
                 self.cells = self.cells[: current or 0]
+
+    def _map_cell_errors(self) -> None:
+        """A cell that failed on what this process lacks (an import at its top) delegates every name it defines."""
+        for index, error_type, message in self.cell_errors:
+            what = reached(str(error_type), str(message))
+            if what and 0 <= int(index) < len(self.cells):
+                for name in _names_in(self.cells[int(index)]):
+                    self.cells_reached.setdefault(name, what)
+
+    def delegated(self, name: str, what: str) -> str:
+        """The verdict's message for `name`, which reached `what`; the flag, once per name."""
+        text = f"{name} ({self.zygote.kind}) reached {what}: its points are withheld"
+        if text not in self.events:
+            self.events.append(text)
+        return text
 
     def request(self, message: dict) -> dict:
         if not self.alive:
@@ -309,10 +360,16 @@ class _Remote:
         if name.startswith("__"):
             raise AttributeError(name)
         request = {"op": Op.GETATTR, "handle": self._handle, "name": name}
-        return _decode(self._learner, self._learner.request(request).get("value"))
+        value = _decode(self._learner, self._learner.request(request).get("value"))
+        if isinstance(value, _Remote) and value._type == "method":
+            value._type = f"{self._type}.{name}"  # named for the messages: "your Seq2Seq.encode"
+        return value
 
     def __call__(self, *args, **kwargs):
-        return _call(self._learner, self._handle, args, kwargs, what=f"your {self._type}")
+        try:
+            return _call(self._learner, self._handle, args, kwargs, what=f"your {self._type}")
+        except LearnerFailure as failure:
+            raise _delegation(self._learner, self._type, failure) or failure from None
 
     def __repr__(self):
         return f"<learner's {self._type}>"
@@ -414,6 +471,14 @@ def _follow(generator: np.random.Generator, state, what: str) -> None:
     bit_generator.state = {**bit_generator.state, "has_uint32": int(half), "uinteger": uinteger}
 
 
+def _delegation(learner: Learner, name: str, failure: LearnerFailure) -> LearnerFailure | None:
+    """The failure to report instead of `failure` if the code of `name` (or the cell that defines it) reached what
+    its learner process lacks (see `reached`): the verdict's message and a flag that name it; None otherwise."""
+    error_type, _, message = str(failure).partition(": ")
+    what = reached(error_type, message) or learner.cells_reached.get(name)
+    return LearnerFailure(learner.delegated(name, what)) if what else None
+
+
 class LearnerFunction:
     """Stands in for the learner's function in the grader's namespace."""
 
@@ -424,6 +489,8 @@ class LearnerFunction:
         try:
             return _call(self._learner, self.__name__, args, kwargs, what=self.__name__)
         except LearnerFailure as failure:
+            if delegation := _delegation(self._learner, self.__name__, failure):
+                raise delegation from None
             text = str(failure)
             if text.startswith("NotImplementedError"):
                 raise LearnerFailure(f"{self.__name__} is not implemented yet") from None
@@ -432,20 +499,30 @@ class LearnerFunction:
             raise LearnerFailure(f"{self.__name__} raised {text}") from None
 
 
-def run_trusted(source, submission, zygote: Zygote, call_timeout: float = 60.0) -> TrustedResult:
+def run_trusted(source, submission, zygotes: Zygote | dict[str, Zygote], call_timeout: float = 60.0,
+                kinds: dict[str, str] | None = None) -> TrustedResult:
     """Grade `submission` against the test cells of `source` (both nbformat notebooks); see module docstring.
 
-    `zygote` must have been made with the setup cell of `source`.
+    `zygotes`: {kind: Zygote} made with the setup cell of `source`, one for each kind in `kinds` ({solution
+    grade_id: kind}, autograder.exercises.declared); or one Zygote, whose kind every solution cell then has.
     """
+    if isinstance(zygotes, Zygote):
+        zygotes = {zygotes.kind: zygotes}
+    if kinds is None:
+        (only,) = zygotes  # one zygote: every solution cell is of its kind
+        kinds = dict.fromkeys(solution_ids(source), only)
     cells = cells_by_id(source)
-    learner = Learner(learner_cells(submission, source), zygote, call_timeout)
+    learners = {kind: Learner(learner_cells(submission, source), zygotes[kind], call_timeout)
+                for kind in sorted(set(kinds.values()))}
     result = TrustedResult()
     try:
-        learner.start()
+        for learner in learners.values():
+            learner.start()
         namespace: dict = {"__name__": "__trusted__"}
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(cells["setup"].source, "<setup>", "exec"), namespace)
         for solution in solution_ids(source):
+            learner = learners[kinds[solution]]
             for name, kind in defined_names(cells[solution].source).items():
                 if kind == "function":
                     namespace[name] = LearnerFunction(learner, name)
@@ -454,6 +531,8 @@ def run_trusted(source, submission, zygote: Zygote, call_timeout: float = 60.0) 
                         namespace[name] = _decode(learner, learner.request({"op": Op.GET, "name": name}).get("value"))
                     except LearnerFailure:
                         namespace.pop(name, None)  # unanswered: the test cell meets a NameError, as in a kernel
+                        if name in learner.cells_reached:
+                            learner.delegated(name, learner.cells_reached[name])
         for cell in source.cells:
             nbgrader = cell.get("metadata", {}).get("nbgrader", {})
             if not nbgrader.get("grade") or cell.cell_type != "code":
@@ -477,7 +556,8 @@ def run_trusted(source, submission, zygote: Zygote, call_timeout: float = 60.0) 
             if identifier.get("grade") and identifier["grade_id"] not in result.verdicts:
                 result.verdicts[identifier["grade_id"]] = Verdict(False, str(exc))
     finally:
-        learner.close()
-        result.events += learner.events
-        result.cell_errors = learner.cell_errors
+        for learner in learners.values():
+            learner.close()
+            result.events += learner.events
+            result.cell_errors += learner.cell_errors
     return result
