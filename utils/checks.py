@@ -245,7 +245,10 @@ def _stored(package: str) -> dict:
 
 def worked_example(package: str, name: str, *args, **kwargs) -> WorkedExample:
     """The stored example `name` of the lesson `package` whose inputs are `args` and `kwargs` (given in the order
-    and with the names of the mistake catalogue's function `name`, as the graded function takes them)."""
+    and with the names of the mistake catalogue's function `name`, as the graded function takes them).
+
+    Look an example up before calling the learner's function on its inputs: a function that changes an input in
+    place would otherwise make the inputs unknown here, and the visible test could not say so."""
     for entry in _stored(package).get(name, []):
         example = WorkedExample(**decode(entry))
         names = list(example.inputs)
@@ -254,8 +257,9 @@ def worked_example(package: str, name: str, *args, **kwargs) -> WorkedExample:
         given = {**dict(zip(names, args, strict=False)), **kwargs}
         if all(same_input(given[key], stored) for key, stored in example.inputs.items()):
             return example
-    raise AssertionError(f"the inputs of this test are not those of the lesson's worked example for {name}: "
-                         "if you edited the test cell, undo the edit (a fresh copy of the lesson has the original cell)")
+    raise AssertionError(f"the inputs of this test are not those of the lesson's worked example for {name}: did your "
+                         "function change one of its inputs in place? If you edited the test cell, undo the edit (a fresh "
+                         "copy of the lesson has the original cell)")
 
 
 def worked_examples_json(catalogue, examples) -> str:
