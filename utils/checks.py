@@ -6,7 +6,11 @@ Comparisons use ndarray methods rather than module-level numpy functions, so a n
 
 from __future__ import annotations
 
+import functools
+import json
 import numbers
+import typing
+from pathlib import Path
 
 import numpy as np
 
@@ -150,3 +154,116 @@ def expect_number(answer, what: str) -> float:
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not np.isfinite(float(answer)):
         raise AssertionError(f"{what} must be a finite number; got {answer!r}")
     return float(answer)
+
+
+# Worked examples: the visible tests' fixed inputs, with the correct output and the outputs of the lesson's named
+# mistakes on those same inputs, stored as data on the learner side (utils/lessonNN_name/worked_examples.json),
+# written by the lesson's grader side (`python -m utils.lessonNN_name.grader.worked_examples`). A visible test can
+# then name a mistake without the grader side; the data answers nothing but these inputs.
+
+EXAMPLES_FILE = "worked_examples.json"
+INPUT_RTOL = 1e-12  # the notebook's inputs are the stored ones up to the last bits of a float64 computation
+
+
+class WorkedExample(typing.NamedTuple):
+    """One stored example: its inputs by name, the correct output (None where the test works it out itself) and
+    {message: output} of the named mistakes on these inputs, ready for expect_close, expect_all_close or
+    expect_integer."""
+
+    inputs: dict
+    expected: object
+    mistakes: dict
+
+
+def worked_examples_path(package: str) -> Path:
+    """The data file of the lesson package `package` (e.g. "lesson01_rnn_cell")."""
+    return Path(__file__).resolve().parent / package / EXAMPLES_FILE
+
+
+def encode(value):
+    """A value as JSON: an array as {"array": nested lists}, dicts and sequences element by element."""
+    if isinstance(value, np.ndarray):
+        return {"array": np.asarray(value, dtype=np.float64).tolist(), "shape": list(value.shape)}
+    if isinstance(value, dict):
+        return {str(key): encode(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(item) for item in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"a worked example cannot store {type(value).__name__}")
+
+
+def decode(value):
+    """The inverse of `encode`: arrays come back as float64 ndarrays of their stored shape."""
+    if isinstance(value, dict):
+        if set(value) == {"array", "shape"}:
+            return np.array(value["array"], dtype=np.float64).reshape(value["shape"])
+        return {key: decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decode(item) for item in value]
+    return value
+
+
+def same_input(given, stored) -> bool:
+    """Whether a notebook's input is the stored one (arrays to INPUT_RTOL, everything else exactly)."""
+    if isinstance(stored, dict):
+        return (isinstance(given, dict) and set(given) == set(stored)
+                and all(same_input(given[key], item) for key, item in stored.items()))
+    if isinstance(stored, np.ndarray):
+        try:
+            given = np.asarray(given, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return close_enough(given, stored, INPUT_RTOL, 0.0)
+    if isinstance(stored, list):
+        return (isinstance(given, (list, tuple)) and len(given) == len(stored)
+                and all(same_input(a, b) for a, b in zip(given, stored, strict=True)))
+    if isinstance(stored, (str, bool)) or stored is None:
+        return given == stored
+    return isinstance(given, numbers.Real) and not isinstance(given, (bool, np.bool_)) and given == stored
+
+
+@functools.cache
+def _stored(package: str) -> dict:
+    return json.loads(worked_examples_path(package).read_text())
+
+
+def worked_example(package: str, name: str, *args, **kwargs) -> WorkedExample:
+    """The stored example `name` of the lesson `package` whose inputs are `args` and `kwargs` (given in the order
+    and with the names of the mistake catalogue's function `name`, as the graded function takes them)."""
+    for entry in _stored(package).get(name, []):
+        example = WorkedExample(**decode(entry))
+        names = list(example.inputs)
+        if len(args) > len(names) or set(kwargs) - set(names[len(args):]) or len(args) + len(kwargs) != len(names):
+            continue
+        given = {**dict(zip(names, args, strict=False)), **kwargs}
+        if all(same_input(given[key], stored) for key, stored in example.inputs.items()):
+            return example
+    raise AssertionError(f"the inputs of this test are not those of the lesson's worked example for {name}: "
+                         "if you edited the test cell, undo the edit (a fresh copy of the lesson has the original cell)")
+
+
+def worked_examples_json(catalogue, examples) -> str:
+    """The data file's text for `examples`, a list of (name, inputs, reference): the mistakes are
+    catalogue.<name>(**inputs) and the expected output reference(**inputs) (None for no reference).
+    One example per line, so a change shows as a small diff."""
+    stored: dict[str, list] = {}
+    for name, inputs, reference in examples:
+        entry = {"inputs": inputs, "expected": None if reference is None else reference(**inputs),
+                 "mistakes": getattr(catalogue, name)(**inputs)}
+        stored.setdefault(name, []).append(json.dumps(encode(entry), separators=(",", ":")))
+    blocks = [f"{json.dumps(name)}: [\n" + ",\n".join(lines) + "\n]" for name, lines in stored.items()]
+    return "{\n" + ",\n".join(blocks) + "\n}\n"
+
+
+def write_worked_examples(package: str, catalogue, examples) -> Path:
+    """Write the data file of `package` (the grader side's `python -m utils.lessonNN_name.grader.worked_examples`)."""
+    path = worked_examples_path(package)
+    path.write_text(worked_examples_json(catalogue, examples))
+    return path
