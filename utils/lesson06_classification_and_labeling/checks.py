@@ -1,6 +1,6 @@
 """Lesson 06's test-cell checks that give nothing away: the (outputs, final) contract of a BiRNN, the weights of one
 torch bidirectional layer found in a module whatever its attribute name, and a BiRNN run on a worked example whose
-weights, input and correct outputs are stored data (utils.checks.worked_examples), not computed here."""
+correct outputs are stored data (worked_examples.json, written by the grader side), not computed here."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import torch
 
 from utils import checks
 from utils.lesson06_classification_and_labeling.models import TORCH_NAMES
+from utils.models import seeded_weights
+
+PACKAGE = "lesson06_classification_and_labeling"
 
 
 def expect_outputs_and_final(result, B: int, T: int, H: int, what: str) -> dict[str, np.ndarray]:
@@ -57,30 +60,31 @@ def layer_keys(state: dict, num_layers: int) -> dict[str, str]:
     return found
 
 
-def load_layer_weights(model: torch.nn.Module, weights: dict, num_layers: int, what: str) -> None:
-    """Copy `weights` ({torch's name: array}) into the module's bidirectional layer, whatever its attribute name."""
+def load_seeded_weights(model: torch.nn.Module, num_layers: int, seed: int) -> None:
+    """Give the module's bidirectional layer (whatever its attribute name) the worked example's weights:
+    models.seeded_weights of its tensors, by torch's names, from `seed`."""
     state = model.state_dict()
-    for short, key in layer_keys(state, num_layers).items():
-        if tuple(state[key].shape) != np.shape(weights[short]):
-            raise AssertionError(f"{what}: your {short} has shape {tuple(state[key].shape)}; torch's layer expects "
-                                 f"{np.shape(weights[short])}")
+    keys = layer_keys(state, num_layers)
+    weights = seeded_weights({short: tuple(state[key].shape) for short, key in keys.items()}, seed)
+    for short, key in keys.items():
         state[key] = torch.as_tensor(weights[short], dtype=state[key].dtype)
     model.load_state_dict(state)
 
 
-def check_birnn_example(BiRNN, example: dict, what: str) -> None:
-    """Build the learner's BiRNN for a stored worked example, give it the example's weights, run it in float64 on the
-    padded batch (random numbers in the padding) and compare (outputs, final) with the stored correct ones, naming a
-    stored mistake that matches. `example`: cell, input_size, hidden_size, num_layers, x, lengths, weights
-    ({torch's name: array}), outputs, final, and mistakes ({message: {"outputs"/"final": array}})."""
-    x, lengths, hidden_size = example["x"], example["lengths"], int(example["hidden_size"])
-    model = BiRNN(int(example["input_size"]), hidden_size, num_layers=int(example["num_layers"]),
-                  cell=str(example["cell"]))
+def check_birnn_example(BiRNN, cell: str, input_size: int, hidden_size: int, num_layers: int, x, lengths,
+                        seed: int) -> None:
+    """Build the learner's BiRNN, give it the worked example's weights (from `seed`), run it in float64 on the padded
+    batch x (random numbers in the padding) and compare (outputs, final) with the stored correct ones, naming a
+    stored mistake that matches."""
+    example = checks.worked_example(PACKAGE, "BiRNN", cell, input_size, hidden_size, num_layers, x, lengths, seed)
+    what = (f"BiRNN({input_size}, {hidden_size}, num_layers={num_layers}, cell={cell!r}) on lengths "
+            f"{np.asarray(lengths).tolist()} padded to T={x.shape[1]}")
+    model = BiRNN(input_size, hidden_size, num_layers=num_layers, cell=cell)
     model = model.double()
-    load_layer_weights(model, example["weights"], int(example["num_layers"]), what)
+    load_seeded_weights(model, num_layers, seed)
     result = model(torch.tensor(x), torch.tensor(lengths))
     got = expect_outputs_and_final(result, len(lengths), x.shape[1], hidden_size, what)
     for name in ("final", "outputs"):
-        checks.expect_close(got[name], example[name], f"{what}: {name}",
-                            mistakes={message: wrong.get(name) for message, wrong in example["mistakes"].items()},
+        checks.expect_close(got[name], example.expected[name], f"{what}: {name}",
+                            mistakes={message: wrong.get(name) for message, wrong in example.mistakes.items()},
                             rtol=1e-6, atol=1e-9)
