@@ -1,6 +1,6 @@
 """Lesson 07's test-cell checks that give nothing away: sampled ids and their frequencies against a given
 distribution, BPTT batches against the expected ones, a CharLM's parameter names and shapes, a CharLM run on a worked
-example whose weights, ids and correct outputs are stored data (utils.checks.worked_examples), and the training
+example whose correct outputs are stored data (worked_examples.json, written by the grader side), and the training
 loop's contract. Each failure names the likely mistake; what is right comes from the caller, never from here."""
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ import numpy as np
 import torch
 
 from utils import checks
+from utils.models import seeded_weights
+
+PACKAGE = "lesson07_language_models"
 
 
 def expect_ids(samples, shape, vocab_size: int, what: str) -> np.ndarray:
@@ -85,10 +88,8 @@ def check_bptt_batches(batches, expected: list, what: str) -> None:
                              "shorter: it holds what is left of each stream)")
 
 
-def expect_charlm_weights(state_dict, vocab_size, embed_size, hidden_size, num_layers, cell, what) -> None:
-    """The parameter names and shapes of a CharLM: embedding, rnn (torch's LSTM or GRU), head."""
-    if not isinstance(state_dict, dict):
-        raise AssertionError(f"{what}: state_dict() did not return a dict of tensors")
+def charlm_layout(vocab_size, embed_size, hidden_size, num_layers, cell) -> dict[str, tuple]:
+    """{parameter name: shape} of a CharLM: embedding, rnn (torch's LSTM or GRU), head (the contract)."""
     gates = 4 if cell == "lstm" else 3
     wanted = {"embedding.weight": (vocab_size, embed_size), "head.weight": (vocab_size, hidden_size),
               "head.bias": (vocab_size,)}
@@ -97,6 +98,14 @@ def expect_charlm_weights(state_dict, vocab_size, embed_size, hidden_size, num_l
         wanted[f"rnn.weight_hh_l{layer}"] = (gates * hidden_size, hidden_size)
         wanted[f"rnn.bias_ih_l{layer}"] = (gates * hidden_size,)
         wanted[f"rnn.bias_hh_l{layer}"] = (gates * hidden_size,)
+    return wanted
+
+
+def expect_charlm_weights(state_dict, vocab_size, embed_size, hidden_size, num_layers, cell, what) -> None:
+    """The parameter names and shapes of a CharLM: embedding, rnn (torch's LSTM or GRU), head."""
+    if not isinstance(state_dict, dict):
+        raise AssertionError(f"{what}: state_dict() did not return a dict of tensors")
+    wanted = charlm_layout(vocab_size, embed_size, hidden_size, num_layers, cell)
     missing = sorted(set(wanted) - set(state_dict))
     extra = sorted(set(state_dict) - set(wanted))
     if missing or extra:
@@ -144,17 +153,18 @@ def expect_char_lm_result(result, logits, states: list, cell: str, given, mistak
     return result
 
 
-def check_char_lm_example(model, example: dict, what: str):
-    """Give the learner's CharLM (built with the example's sizes) the weights of a stored worked example and compare
-    its (logits, state) on the example's ids with the stored correct ones. `example`: cell, weights {name: array},
-    ids, logits, states ([h] or [h, c]) and mistakes {message: wrong logits}."""
-    try:
-        model.load_state_dict({name: torch.as_tensor(value) for name, value in example["weights"].items()})
-    except RuntimeError as error:
-        raise AssertionError(f"{what}: the worked example's weights do not load into your model ({error})") from None
-    result = model(torch.as_tensor(example["ids"], dtype=torch.long), None)
-    return expect_char_lm_result(result, example["logits"], example["states"], str(example["cell"]), None,
-                                 example["mistakes"], what)
+def check_char_lm_example(model, vocab_size, embed_size, hidden_size, num_layers, cell, ids, seed, what):
+    """Give the learner's CharLM (of these sizes) the worked example's weights (models.seeded_weights of the CharLM
+    layout, from `seed`) and compare its (logits, state) on `ids` with the stored correct ones, naming a stored
+    mistake that matches. Returns the learner's (logits, state)."""
+    example = checks.worked_example(PACKAGE, "CharLM", vocab_size, embed_size, hidden_size, num_layers, cell,
+                                    ids, seed)
+    weights = seeded_weights(charlm_layout(vocab_size, embed_size, hidden_size, num_layers, cell), seed)
+    model.load_state_dict({name: torch.as_tensor(value, dtype=torch.float32) for name, value in weights.items()})
+    result = model(torch.as_tensor(ids, dtype=torch.long), None)
+    states = [example.expected[name] for name in ("h", "c")[: 2 if cell == "lstm" else 1]]
+    return expect_char_lm_result(result, example.expected["logits"], states, cell, None,
+                                 {message: wrong.get("logits") for message, wrong in example.mistakes.items()}, what)
 
 
 def call_training(train, *args):
