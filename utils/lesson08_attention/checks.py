@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from utils import checks
-from utils.models import valid_mask
+from utils.lesson08_attention.dates import EOS
+from utils.models import seeded_weights, valid_mask
 
 
 def expect_value_error(function, args, what: str) -> None:
@@ -160,3 +161,45 @@ def expect_beam_result(result, tokens, scores, what: str, mistakes=None) -> None
     wrong_scores = {} if right else {message: np.asarray(_float64(wrong[1])) for message, wrong in found().items()}
     checks.expect_close(mine, scores, f"{what}, scores (summed log-probabilities)", mistakes=wrong_scores,
                         rtol=1e-5, atol=1e-4)
+
+
+def seq2seq_layout(src_vocab: int, tgt_vocab: int, embed_size: int, hidden_size: int,
+                   attention: bool = True) -> dict[str, tuple]:
+    """{parameter name: shape} of the documented Seq2Seq (the contract the lesson states)."""
+    E, H, gates = embed_size, hidden_size, 3 * hidden_size
+    layout = {"src_embed.weight": (src_vocab, E),
+              "encoder.weight_ih_l0": (gates, E), "encoder.weight_hh_l0": (gates, H),
+              "encoder.bias_ih_l0": (gates,), "encoder.bias_hh_l0": (gates,),
+              "tgt_embed.weight": (tgt_vocab, E),
+              "decoder.weight_ih": (gates, E + H), "decoder.weight_hh": (gates, H),
+              "decoder.bias_ih": (gates,), "decoder.bias_hh": (gates,)}
+    if attention:
+        layout.update({"W_q.weight": (H, H), "W_k.weight": (H, H), "v.weight": (1, H)})
+    layout.update({"out.weight": (tgt_vocab, 2 * H), "out.bias": (tgt_vocab,)})
+    return layout
+
+
+def example_weights(sizes: dict, seed: int, attention: bool = True, eos_bias: float = 0.0,
+                    scale: float = 1.0) -> dict[str, torch.Tensor]:
+    """A worked example's Seq2Seq weights: models.seeded_weights of the documented layout from `seed`, float32, with
+    U(-scale, scale), with `eos_bias` added to the EOS logit's bias (so that decoding tests see hypotheses end early)."""
+    weights = seeded_weights(seq2seq_layout(**sizes, attention=attention), seed, scale=scale)
+    weights["out.bias"][EOS] += eos_bias
+    return {name: torch.tensor(value, dtype=torch.float32) for name, value in weights.items()}
+
+
+def example_model(Seq2Seq, sizes: dict, seed: int, eos_bias: float = 0.0, scale: float = 1.0,
+                  what: str = "Seq2Seq(attention=True)"):
+    """Seq2Seq(**sizes, attention=True) (the learner's class, or the reference) holding example_weights; its layout
+    checked first."""
+    model = Seq2Seq(**sizes, attention=True)
+    weights = example_weights(sizes, seed, eos_bias=eos_bias, scale=scale)
+    expect_same_layout(model.state_dict(), weights, what)
+    model.load_state_dict(weights)
+    return model.eval()
+
+
+def check_beam_example(result, example, what: str) -> None:
+    """expect_beam_result with a stored worked example (expected and mistakes as {"tokens", "scores"})."""
+    expect_beam_result(result, example.expected["tokens"], example.expected["scores"], what,
+                       {message: (wrong["tokens"], wrong["scores"]) for message, wrong in example.mistakes.items()})
