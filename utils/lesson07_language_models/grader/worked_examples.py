@@ -42,7 +42,11 @@ def char_lm_mistakes(vocab_size, embed_size, hidden_size, num_layers, cell, ids,
     return {message: {"logits": logits} for message, logits in wrong.items() if logits is not None}
 
 
-mistakes = types.SimpleNamespace(perplexity=catalogue.perplexity, sample_with_temperature=sample_mistakes,
+def perplexity_mistakes(nll) -> dict[str, np.ndarray]:
+    return {message: np.asarray(value) for message, value in catalogue.perplexity(nll).items()}  # stored as arrays
+
+
+mistakes = types.SimpleNamespace(perplexity=perplexity_mistakes, sample_with_temperature=sample_mistakes,
                                  CharLM=char_lm_mistakes)
 
 
@@ -51,7 +55,7 @@ def examples() -> list[tuple[str, dict, object]]:
     row = np.array([2.0, 1.0, 0.5, -1.0])
 
     def perplexity(nll):
-        return float(np.exp(np.mean(nll)))
+        return np.asarray(np.exp(np.mean(nll)))
 
     return [
         ("perplexity", {"nll": math.log(4.0)}, perplexity),

@@ -82,7 +82,14 @@ def beam_mistakes(sizes, seed, eos_bias, scale, src, src_lengths, beam_width, ma
             for message, (tokens, scores) in catalogue.beam_search(model, src, src_lengths, beam_width, max_len).items()}
 
 
-mistakes = types.SimpleNamespace(additive_attention=catalogue.additive_attention, Seq2Seq=seq2seq_mistakes,
+def attention_mistakes(query, keys, values, mask, W_q, W_k, v) -> dict[str, dict]:
+    """The catalogue's mistakes that can show on these inputs (summing the keys cannot where Hk != Hv)."""
+    right = attention(query, keys, values, mask, W_q, W_k, v)
+    return {message: wrong for message, wrong in catalogue.additive_attention(query, keys, values, mask, W_q, W_k, v).items()
+            if all(np.shape(array) == right[name].shape for name, array in wrong.items())}
+
+
+mistakes = types.SimpleNamespace(additive_attention=attention_mistakes, Seq2Seq=seq2seq_mistakes,
                                  greedy_decode=greedy_mistakes, beam_search=beam_mistakes)
 
 
