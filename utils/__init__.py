@@ -8,13 +8,17 @@ The rule (checked by tests/utils/test_import_rules.py on every module here):
 What two or more lessons use belongs to the core; what one lesson adds stays in its package, whose docstring lists
 it; a later lesson that builds on it imports it from there (lesson 05 trains lesson 04's adding-problem models).
 Grader side (`utils/lessonNN_name/grader/`) is what only the tests use: the catalogues of named mistakes and the
-references that only test cells need. Notebook setup cells import the learner side; a test cell that needs the
-grader side imports it itself. The grading sandbox hides every grader/ folder from the learner's process. The torch
-twins that the explorers and experiments use to say "this matches torch" are learner side (torch is there for the
-learner anyway). No module here contains a numpy solution of a graded exercise: answers live only in source/.
+references that only test cells need. Notebook setup cells import the learner side; only a test cell's hidden part
+imports the grader side. What a visible test needs of it is stored as data on the learner side (worked_examples.json,
+see checks.worked_example), so a lesson's visible tests run without it (as in the student bundle). The grading sandbox
+hides every grader/ folder from the learner's process. The torch twins that the explorers and experiments use to say
+"this matches torch" are learner side (torch is there for the learner anyway). No module here contains a numpy
+solution of a graded exercise: answers live only in source/.
 
 Core:
-    checks       test-cell assertions with messages that name the likely mistake (expect_close, expect_array, ...)
+    checks       test-cell assertions with messages that name the likely mistake (expect_close, expect_array, ...);
+                 worked_example: a visible test's fixed inputs with the correct output and the named mistakes' outputs,
+                 stored as data (lessonNN_name/worked_examples.json) by the lesson's grader/worked_examples.py
     plots        the one palette (PALETTE), the four wirings (WIRINGS), figures and drawing primitives
     widgets      the live-figure family (LiveFigure, Explorer, TimelinePlayer, BlitFigure) and the learner-call guard
     models       torch conversion (to_torch, to_numpy, DTYPE), parameter counts, valid_mask, the run record Run

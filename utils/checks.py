@@ -163,6 +163,9 @@ def expect_number(answer, what: str) -> float:
 
 EXAMPLES_FILE = "worked_examples.json"
 INPUT_RTOL = 1e-12  # the notebook's inputs are the stored ones up to the last bits of a float64 computation
+# Significant digits stored (inputs exactly): far finer than the checks' tolerances, the correct output's (RTOL) and
+# the one a mistake is recognised within (1e-6, in expect_close)
+EXPECTED_DIGITS, MISTAKE_DIGITS = 10, 8
 
 
 class WorkedExample(typing.NamedTuple):
@@ -180,20 +183,26 @@ def worked_examples_path(package: str) -> Path:
     return Path(__file__).resolve().parent / package / EXAMPLES_FILE
 
 
-def encode(value):
-    """A value as JSON: an array as {"array": nested lists}, dicts and sequences element by element."""
+def encode(value, digits: int | None = None):
+    """A value as JSON: an array as {"array": nested lists, "shape": ...}, dicts and sequences element by element;
+    floats rounded to `digits` significant digits (None: exactly)."""
+    def number(x: float) -> float:
+        return float(x) if digits is None or not np.isfinite(x) else float(f"{x:.{digits}g}")
+
     if isinstance(value, np.ndarray):
-        return {"array": np.asarray(value, dtype=np.float64).tolist(), "shape": list(value.shape)}
+        array = np.asarray(value, dtype=np.float64)
+        return {"array": np.vectorize(number, otypes=[float])(array).tolist() if array.size else array.tolist(),
+                "shape": list(array.shape)}
     if isinstance(value, dict):
-        return {str(key): encode(item) for key, item in value.items()}
+        return {str(key): encode(item, digits) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [encode(item) for item in value]
+        return [encode(item, digits) for item in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        return number(value)
     if value is None or isinstance(value, str):
         return value
     raise TypeError(f"a worked example cannot store {type(value).__name__}")
@@ -236,7 +245,10 @@ def _stored(package: str) -> dict:
 
 def worked_example(package: str, name: str, *args, **kwargs) -> WorkedExample:
     """The stored example `name` of the lesson `package` whose inputs are `args` and `kwargs` (given in the order
-    and with the names of the mistake catalogue's function `name`, as the graded function takes them)."""
+    and with the names of the mistake catalogue's function `name`, as the graded function takes them).
+
+    Look an example up before calling the learner's function on its inputs: a function that changes an input in
+    place would otherwise make the inputs unknown here, and the visible test could not say so."""
     for entry in _stored(package).get(name, []):
         example = WorkedExample(**decode(entry))
         names = list(example.inputs)
@@ -245,8 +257,9 @@ def worked_example(package: str, name: str, *args, **kwargs) -> WorkedExample:
         given = {**dict(zip(names, args, strict=False)), **kwargs}
         if all(same_input(given[key], stored) for key, stored in example.inputs.items()):
             return example
-    raise AssertionError(f"the inputs of this test are not those of the lesson's worked example for {name}: "
-                         "if you edited the test cell, undo the edit (a fresh copy of the lesson has the original cell)")
+    raise AssertionError(f"the inputs of this test are not those of the lesson's worked example for {name}: did your "
+                         "function change one of its inputs in place? If you edited the test cell, undo the edit (a fresh "
+                         "copy of the lesson has the original cell)")
 
 
 def worked_examples_json(catalogue, examples) -> str:
@@ -255,9 +268,10 @@ def worked_examples_json(catalogue, examples) -> str:
     One example per line, so a change shows as a small diff."""
     stored: dict[str, list] = {}
     for name, inputs, reference in examples:
-        entry = {"inputs": inputs, "expected": None if reference is None else reference(**inputs),
-                 "mistakes": getattr(catalogue, name)(**inputs)}
-        stored.setdefault(name, []).append(json.dumps(encode(entry), separators=(",", ":")))
+        expected = None if reference is None else reference(**inputs)
+        entry = {"inputs": encode(inputs), "expected": encode(expected, EXPECTED_DIGITS),
+                 "mistakes": encode(getattr(catalogue, name)(**inputs), MISTAKE_DIGITS)}
+        stored.setdefault(name, []).append(json.dumps(entry, separators=(",", ":")))
     blocks = [f"{json.dumps(name)}: [\n" + ",\n".join(lines) + "\n]" for name, lines in stored.items()]
     return "{\n" + ",\n".join(blocks) + "\n}\n"
 

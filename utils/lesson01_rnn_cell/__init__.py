@@ -6,4 +6,5 @@
     drawings     the rolled and unrolled cell, the four wirings, term bars and activation curves
     explorers    CellExplorer (the cell term by term), SequencePlayer (the hidden state over a sequence)
     grader/      reference (torch softmax), mistakes (rnn_cell_forward, linear_output, softmax, rnn_param_count)
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 """

@@ -6,4 +6,5 @@
     drawings     the unrolled network with forward and backward arrows
     explorers    BPTTPlayer (forward, then backward through time)
     grader/      reference (run_rnn, one cell's backward pass), mistakes (rnn_forward, rnn_cell_backward, rnn_backward)
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 """

@@ -6,4 +6,5 @@
     explorers        JacobianExplorer (how far back a gradient reaches), ClippingExplorer (clipping on a cliff)
     grader/          reference (torch clip_grad_norm_, the Jacobian from the state), mistakes (rnn_jacobian,
                      scale_spectral_radius, clip_grad_norm)
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 """

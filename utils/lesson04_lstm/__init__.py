@@ -8,4 +8,5 @@
     drawings     the LSTM cell with its cell-state highway
     explorers    LSTMGatePlayer, ForgetBiasExplorer, GradientFlowExplorer
     grader/      reference (one LSTM step, the course cell's parameter count), mistakes (lstm_cell_forward, lstm_forward)
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 """

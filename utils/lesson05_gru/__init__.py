@@ -5,4 +5,5 @@
     drawings     the GRU cell in torch's convention
     explorers    UpdateGateExplorer (the update gate as a mix), MemoryExplorer (memory of RNN, GRU and LSTM)
     grader/      mistakes (gru_cell_forward, gru_forward)
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 """
