@@ -21,7 +21,8 @@ Core:
                  stored as data (lessonNN_name/worked_examples.json) by the lesson's grader/worked_examples.py
     plots        the one palette (PALETTE), the four wirings (WIRINGS), figures and drawing primitives
     widgets      the live-figure family (LiveFigure, Explorer, TimelinePlayer, BlitFigure) and the learner-call guard
-    models       torch conversion (to_torch, to_numpy, DTYPE), parameter counts, valid_mask, the run record Run
+    models       torch conversion (to_torch, to_numpy, DTYPE), parameter counts, valid_mask, the run record Run,
+                 seeded_weights (a worked example's fixed weights by parameter name)
     checkpoints  the one mechanism behind every committed model (`python -m utils.checkpoints LESSON` retrains)
     data         generated sequences, the adding problem, faker's surnames, CPython's help text as a corpus
     env          the one-line environment check
@@ -33,7 +34,7 @@ Lessons (learner side; grader/ holds reference, mistakes and checks where a less
     lesson03_vanishing_gradients  torch_jacobians, checks, long_lag, explorers
     lesson04_lstm                 torch_lstm, adding, pretrained, drawings, explorers
     lesson05_gru                  torch_gru, drawings, explorers
-    lesson06_classification_and_labeling  tasks, models, training, pretrained, explorers
-    lesson07_language_models      corpora, models, generation, units, training, pretrained, explorers
-    lesson08_attention            dates, training, pretrained, explorers
+    lesson06_classification_and_labeling  tasks, models, training, pretrained, explorers, checks
+    lesson07_language_models      corpora, models, generation, units, training, pretrained, explorers, checks
+    lesson08_attention            dates, training, pretrained, explorers, checks
 """

@@ -9,6 +9,7 @@ the record of one training run.
     to_torch(array), to_numpy(tensor), DTYPE       float64 conversions
     torch_generator(rng), fill_uniform(module, rng, k)
                                                     one seed for numpy and torch; U(-k, k) weights from it
+    seeded_weights(shapes, seed, scale)             U(-scale, scale) weights by name: a worked example's model
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def fill_uniform(module: torch.nn.Module, rng: np.random.Generator, k: float) ->
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.uniform_(-k, k, generator=generator)
+
+
+def seeded_weights(shapes: dict, seed: int, scale: float = 0.5) -> dict[str, np.ndarray]:
+    """{name: U(-scale, scale) array of shapes[name]} drawn in sorted name order from `seed`: the fixed weights of a
+    visible test's worked example, the same whatever module (the learner's or a reference) they are loaded into."""
+    rng = np.random.default_rng(seed)
+    return {name: rng.uniform(-scale, scale, size=tuple(shapes[name])) for name in sorted(shapes)}
 
 
 def parameter_count(model: torch.nn.Module | str, input_size: int | None = None, hidden_size: int | None = None,

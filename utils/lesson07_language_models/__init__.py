@@ -13,6 +13,10 @@ Learner side:
     pretrained  the committed models (utils/trained/language_models.pt; `python -m utils.checkpoints 07`), loaded
                 into the learner's CharLM
     explorers   GenerationPlayer, HiddenUnitExplorer
+    checks      the visible tests' checks: ids and their frequencies, BPTT batches, the CharLM's layout and worked
+                example (seeded weights, stored outputs), the training loop's contract
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 Grader side (grader/): reference (LanguageModel, the reference CharLM; charlm_reference), mistakes (perplexity),
-checks (samples, BPTT batches, CharLM, the training loop's losses).
+checks (samples, CharLM against the reference),
+worked_examples (writes worked_examples.json).
 """

@@ -7,6 +7,10 @@ Learner side:
     pretrained  the committed date models (utils/trained/seq2seq_*.pt; `python -m utils.checkpoints 08`), loaded
                 into a given Seq2Seq class (the learner's)
     explorers   draw_encoder_decoder, AttentionExplorer, TeacherForcingExplorer
+    checks      the visible tests' checks: ValueError, attention weights' properties, the Seq2Seq layout and worked
+                examples (seeded weights; stored encode/decode_step/forward results, tokens and beams)
+    worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 Grader side (grader/): reference (the Seq2Seq contract and reference model, attention in torch, greedy decoding,
-beam search, sequence log-probabilities), mistakes (one function per graded exercise), checks.
+beam search, sequence log-probabilities), mistakes (one function per graded exercise), checks
+(Seq2Seq and beams against the reference), worked_examples (writes worked_examples.json).
 """

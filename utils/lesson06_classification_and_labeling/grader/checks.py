@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from utils import checks
+from utils.lesson06_classification_and_labeling.checks import expect_outputs_and_final
 from utils.lesson06_classification_and_labeling.grader import mistakes, reference
 from utils.models import valid_mask
 
@@ -19,27 +20,6 @@ def padded_batch(rng: np.random.Generator, lengths, features: int, pad_value: fl
     if pad_value is not None:
         x[~valid_mask(lengths, x.shape[1]).numpy()] = pad_value
     return x
-
-
-def expect_outputs_and_final(result, B: int, T: int, H: int, what: str) -> dict[str, np.ndarray]:
-    """(outputs, final) as the module must return them: tensors (or arrays) of shapes (B, T, 2H) and (B, 2H)."""
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise AssertionError(f"{what} must return a pair (outputs, final); got {type(result).__name__}")
-    arrays = []
-    for name, value, shape in (("outputs", result[0], (B, T, 2 * H)), ("final", result[1], (B, 2 * H))):
-        if isinstance(value, torch.Tensor):
-            value = value.detach().cpu().numpy()
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise AssertionError(f"{what}: {name} must be a tensor; got {type(value).__name__}") from None
-        if array.shape != shape:
-            hint = " (one direction only? concatenate forward and backward)" if array.shape[-1:] == (H,) else ""
-            if name == "outputs" and array.ndim == 3 and array.shape[1] != T:
-                hint = " (pad_packed_sequence pads to the longest length; pass total_length=x.shape[1])"
-            raise AssertionError(f"{what}: {name} has shape {array.shape}; expected {shape}{hint}")
-        arrays.append(array)
-    return dict(zip(("outputs", "final"), arrays, strict=True))
 
 
 def check_birnn(BiRNN, cell: str, input_size: int, hidden_size: int, num_layers: int, lengths,

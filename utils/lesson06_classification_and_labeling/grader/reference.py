@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from utils.lesson06_classification_and_labeling.models import TORCH_NAMES
+from utils.lesson06_classification_and_labeling.checks import layer_keys
 from utils.models import RECURRENT_LAYERS, to_numpy, to_torch, valid_mask
 
 
@@ -42,20 +42,7 @@ def masked_mean(hs, lengths) -> np.ndarray:
 def layer_state(state: dict, num_layers: int) -> dict[str, torch.Tensor]:
     """The weights of a bidirectional torch layer found in a module's state_dict, whatever prefix they carry
     (e.g. 'rnn.weight_ih_l0' -> 'weight_ih_l0'); a clear AssertionError if some are missing or doubled."""
-    wanted = [f"{name}_l{layer}{suffix}" for layer in range(num_layers) for suffix in ("", "_reverse")
-              for name in TORCH_NAMES]
-    found = {}
-    for key, value in state.items():
-        short = key.rsplit(".", 1)[-1]
-        if short in wanted:
-            if short in found:
-                raise AssertionError(f"your module holds two tensors named {short}: keep one bidirectional layer")
-            found[short] = torch.as_tensor(value).detach()
-    missing = [name for name in wanted if name not in found]
-    if missing:
-        raise AssertionError(f"your module's state_dict lacks {missing[:4]}{' ...' if len(missing) > 4 else ''}: "
-                             "keep one torch bidirectional layer (e.g. self.rnn) with num_layers layers")
-    return found
+    return {short: torch.as_tensor(state[key]).detach() for short, key in layer_keys(state, num_layers).items()}
 
 
 def bidirectional_layer(cell: str, input_size: int, hidden_size: int, num_layers: int, state: dict) -> torch.nn.Module:
