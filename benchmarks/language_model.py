@@ -89,7 +89,7 @@ def surname_row(per_language: int = 50, temperature: float = 0.7) -> str:
     rng = np.random.default_rng(0)
     for kind in ("conditioned", "unconditioned"):
         conditions = intended if kind == "conditioned" else np.zeros_like(intended)
-        generated = generation.generate_surnames(pretrained.surname_model(kind), vocab, conditions,
+        generated = generation.generate_surnames(pretrained.surname_model(kind, LanguageModel), vocab, conditions,
                                                  torch_sampler, temperature, rng)
         rates[kind] = float((judge.predict(generated) == intended).mean())
     return (f"| surnames by language (12), GRU H=64, T={temperature}: intended language recognised by a "

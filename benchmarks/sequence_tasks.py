@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from utils.lesson06_classification_and_labeling import pretrained, tasks, training  # noqa: E402
+from utils.lesson06_classification_and_labeling.grader.reference import BiRNN  # noqa: E402
 
 
 def table_rows(retrain: bool = False) -> list[str]:
@@ -35,11 +36,11 @@ def table_rows(retrain: bool = False) -> list[str]:
     for bi in (False, True):
         key = "bi" if bi else "uni"
         name = "bidirectional" if bi else "one-directional"
-        classifier = pretrained.load_classifier(bi)
+        classifier = pretrained.load_classifier(bi, BiRNN)
         tagger = pretrained.load_tagger(bi)
         accuracy = training.classifier_accuracy(classifier, *test)
         record = results[f"classifier_{key}"]
-        rows.append(f"| surname -> language: GRU(64) {name}, packed ({record['parameters']} parameters, "
+        rows.append(f"| surname -> language: GRU(64) {name} ({record['parameters']} parameters, "
                     f"{record['steps']} steps) | accuracy {accuracy:.3f}, trained in {record['seconds']:.1f} s | |")
         scores = training.boundary_scores(tagger, *windows)
         record = results[f"tagger_{key}"]

@@ -74,9 +74,6 @@ def test_the_bundle_holds_no_text_of_a_solution_or_hidden_test(bundle):
         assert not leaked, f"{lesson}: the bundle holds {leaked[:3]}"
 
 
-@pytest.mark.xfail(strict=True, reason="lessons 07-08's learner side still shares solution lines with CharLM, "
-                   "train_language_model and greedy_decode (SurnameGenerator, the training and decoding helpers the "
-                   "explorers use): issue 17's delegation work moves or rewrites them; then this passes: drop the mark")
 def test_the_bundled_library_holds_no_line_of_a_solution_or_hidden_test(bundle):
     """Bookkeeping a learner-side helper may share with a solution (a loop header, `loss.backward()`) is short."""
     text = _bundle_text(bundle, library=True)

@@ -6,6 +6,7 @@ the record of one training run.
                                                     the same for torch.nn.RNN / GRU / LSTM of those sizes
     valid_mask(lengths, steps)                      (B, steps) bool tensor, True where t < lengths[b]
     Run(model)                                      one training run: held-out scores against steps, wall time
+    AdamSteps(model, lr, clip)                      the update every lesson's training loop makes: Adam, clipping
     to_torch(array), to_numpy(tensor), DTYPE       float64 conversions
     torch_generator(rng), fill_uniform(module, rng, k)
                                                     one seed for numpy and torch; U(-k, k) weights from it
@@ -74,6 +75,23 @@ def _recurrent_count(kind: str, input_size: int, hidden_size: int, layers: int, 
 def valid_mask(lengths, steps: int) -> torch.Tensor:
     """(B, steps) bool tensor: True at the steps t < lengths[b] that hold data (`.numpy()` for an array)."""
     return torch.arange(steps)[None, :] < torch.as_tensor(np.asarray(lengths, dtype=np.int64))[:, None]
+
+
+class AdamSteps:
+    """Adam over a model's parameters; `step(loss)` makes one update: zero the gradients, backpropagate `loss`, clip
+    them to a global norm of `clip` (None: no clipping), step. `optimizer` is torch's, for a schedule."""
+
+    def __init__(self, model: torch.nn.Module, lr: float, clip: float | None = None):
+        self.parameters = list(model.parameters())
+        self.optimizer = torch.optim.Adam(self.parameters, lr=lr)
+        self.clip = clip
+
+    def step(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad()
+        loss.backward()
+        if self.clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.parameters, self.clip)
+        self.optimizer.step()
 
 
 @dataclass

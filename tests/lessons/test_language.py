@@ -93,13 +93,16 @@ def test_committed_units_are_the_best_correlated_ones():
     assert max(abs(info["r"]) for info in found.values()) > 0.4
 
 
-def test_committed_surname_models_and_classifier_score_what_training_recorded():
+@pytest.mark.parametrize("char_lm", ["reference", "learner"])
+def test_committed_surname_models_and_classifier_score_what_training_recorded(char_lm):
+    """The surname generators run in any CharLM: the grader's reference, or the learner's (the lesson's)."""
+    char_lm = LanguageModel if char_lm == "reference" else solved(LESSON)["CharLM"]
     names = data.surnames()
     vocab = corpora.SurnameVocab(names.alphabet)
     val_names, val_labels = names.subset("validation")
     x, y = (torch.as_tensor(a) for a in vocab.batch(val_names))
     for kind, result in pretrained.surname_results().items():
-        model = pretrained.surname_model(kind)
+        model = pretrained.surname_model(kind, char_lm)
         condition = torch.as_tensor(val_labels if kind == "conditioned" else np.zeros_like(val_labels))
         with torch.no_grad():
             logits, _ = model(x, condition=condition)
@@ -177,12 +180,12 @@ def test_committed_docs_model_loads_into_the_learners_charlm_and_gives_the_refer
     assert torch.allclose(mine, reference, atol=1e-5)
 
 
-def test_fast_stepper_gives_the_models_logits_one_character_at_a_time():
-    stepper = models.FastStepper(pretrained.docs_state_dict())
+def test_the_docs_stepper_gives_the_models_logits_one_character_at_a_time():
+    start, step = pretrained.docs_stepper()
     ids = corpora.encode("def f(x):\n    return x")
-    state, stepped = stepper.start(), []
+    state, stepped = start(), []
     for index in ids:
-        logits, state = stepper.step(int(index), state)
+        logits, state = step(int(index), state)
         stepped.append(logits)
     with torch.no_grad():
         whole, _ = pretrained.docs_model(LanguageModel)(torch.as_tensor(ids)[None])

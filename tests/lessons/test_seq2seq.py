@@ -117,7 +117,7 @@ def test_teacher_forced_training_lowers_the_loss_and_is_seeded():
     assert runs[0].losses == runs[1].losses and runs[0].losses[-1] < runs[0].losses[0]
     assert runs[0].scores == runs[1].scores and runs[0].steps == [12]
     free = training.train(reference.seeded_model(0, hidden_size=8), steps=3, batch_size=8, eval_size=10,
-                          teacher_forcing=0.0)
+                          teacher_forcing=0.0, sampled_logits=reference.scheduled_sampling_logits)
     assert len(free.losses) == 3 and free.steps == []  # no decoder given: nothing evaluated
 
 

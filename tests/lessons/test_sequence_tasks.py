@@ -100,7 +100,7 @@ def test_committed_checkpoint_is_small_and_scores_what_training_recorded():
     windows = tasks.boundary_windows("test")
     for bi in (False, True):
         key = "bi" if bi else "uni"
-        accuracy = training.classifier_accuracy(pretrained.load_classifier(bi), *test)
+        accuracy = training.classifier_accuracy(pretrained.load_classifier(bi, reference.BiRNN), *test)
         assert accuracy == pytest.approx(results[f"classifier_{key}"]["test_accuracy"], abs=1e-6)
         f1 = training.boundary_scores(pretrained.load_tagger(bi), *windows)["f1"]
         assert f1 == pytest.approx(results[f"tagger_{key}"]["f1"], abs=1e-6)
@@ -108,6 +108,27 @@ def test_committed_checkpoint_is_small_and_scores_what_training_recorded():
     assert results["classifier_uni"]["test_accuracy"] > results["bag_of_characters"]["test_accuracy"] + 0.1
     assert results["bag_of_characters"]["test_accuracy"] > results["majority"]["test_accuracy"] + 0.2
     assert results["tagger_bi"]["f1"] > results["tagger_uni"]["f1"] + 0.05
+
+
+def test_the_bidirectional_classifier_runs_in_the_learners_birnn_as_in_the_reference():
+    ids, lengths, _ = tasks.surname_tensors("test")
+    with torch.no_grad():
+        mine = pretrained.load_classifier(True, solved(LESSON)["BiRNN"])(ids, lengths)
+        theirs = pretrained.load_classifier(True, reference.BiRNN)(ids, lengths)
+    torch.testing.assert_close(mine, theirs)
+    with pytest.raises(ValueError, match="BiRNN"):
+        pretrained.load_classifier(True)
+
+
+def test_the_committed_tagger_states_are_torchs_packed_run_of_each_sentence_alone():
+    ids, lengths = data.encode_texts(["thecat", "a", "ofsomewords"], tasks.LETTERS)
+    tagger = pretrained.load_tagger(True)
+    expected = []
+    with torch.no_grad():
+        for row, length in enumerate(lengths):
+            alone = tagger.rnn(tagger.embed(torch.as_tensor(ids[row : row + 1, :length])))[0][0]
+            expected.append(np.pad(alone.double().numpy(), ((0, ids.shape[1] - length), (0, 0))))
+    np.testing.assert_allclose(pretrained.tagger_states(ids, lengths), np.array(expected), atol=1e-5)
 
 
 def test_your_birnn_trains_as_an_encoder():

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from utils import data
-from utils.models import RECURRENT_LAYERS, Run
+from utils.models import RECURRENT_LAYERS, AdamSteps, Run
 
 ADDING_TEST_SEED = 1  # one fixed test set, so that every run is scored on the same sequences
 
@@ -71,16 +71,12 @@ def train_adding_problem(kind: str, *, hidden_size: int = 32, length: int = 100,
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = SequenceRegressor(kind, hidden_size, forget_bias=forget_bias)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = AdamSteps(model, lr, clip=1.0)
     run = Run(model)
     start = time.perf_counter()
     for step in range(1, max_steps + 1):
         x, y = (torch.tensor(a, dtype=torch.float32) for a in data.adding_problem(batch_size, length, rng))
-        loss = torch.nn.functional.mse_loss(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer.step(torch.nn.functional.mse_loss(model(x), y))
         if step % eval_every == 0 or step == max_steps:
             run.record(step, adding_mse(model, x_test, y_test))
             if target_mse is not None and run.final_score < target_mse:

@@ -132,7 +132,7 @@ class BoundaryExplorer(Explorer):
             texts, ids, lengths = self._batch()
             with torch.no_grad():  # forward-only: the padding after a sentence cannot change its outputs
                 uni = torch.sigmoid(self.uni(torch.as_tensor(ids))).numpy().astype(np.float64)
-            reference = models.tagger_states(self.bi, torch.as_tensor(ids), lengths)
+            reference = pretrained.tagger_states(ids, lengths)
             self._batch_key, self._cache = tuple(self.sentences), {}
             self._batch_results = {"texts": texts, "ids": ids, "lengths": lengths, "uni": uni, "reference": reference}
         if sentence not in self._cache:

@@ -1,16 +1,16 @@
-"""Lesson 06's models: a surname classifier and a word-boundary tagger (GRU, one- or bidirectional), an encoder
-classifier around any (outputs, final) encoder such as the learner's BiRNN, a bag-of-characters baseline, and the
-float64 helpers the explorers use to look inside the tagger."""
+"""Lesson 06's models: a surname classifier (a GRU left to right, or the learner's BiRNN) and a word-boundary tagger
+(GRU, one- or bidirectional, over unpadded windows), an encoder classifier around any (outputs, final) encoder such
+as the learner's BiRNN, a bag-of-characters baseline, and the float64 helpers the explorers use to look inside the
+tagger."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from utils import data
 from utils.lesson06_classification_and_labeling.tasks import LETTERS
-from utils.models import RECURRENT_LAYERS, to_numpy, to_torch, valid_mask
+from utils.models import to_numpy, to_torch, valid_mask
 
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # one torch recurrent layer's tensors, per layer
 
@@ -22,30 +22,51 @@ def masked_max(hs, lengths) -> np.ndarray:
 
 
 class CharClassifier(torch.nn.Module):
-    """Characters -> embedding (16) -> GRU (one- or bidirectional, packed) -> linear readout of
-    [final state, mean of the valid outputs]. `features` gives the padded outputs and the readout's input."""
+    """Characters -> embedding (16) -> GRU -> linear readout of [final state, mean of the valid outputs].
 
-    def __init__(self, alphabet_size: int, classes: int, hidden_size: int = 64, bidirectional: bool = False,
-                 embedding: int = 16):
+    One-directional (`birnn` None): a GRU read left to right over the padded batch, whose outputs at the valid steps
+    do not depend on the padding after them. Bidirectional: the encoder is `birnn(16, hidden_size, 1, "gru")`, a
+    class with the lesson's BiRNN contract (the learner's; the committed weights load into it, see
+    `load_committed`). `states` gives the padded outputs (zero at padding) and the final states."""
+
+    def __init__(self, alphabet_size: int, classes: int, hidden_size: int = 64, birnn=None, embedding: int = 16):
         super().__init__()
-        self.hidden_size, self.bidirectional = hidden_size, bidirectional
+        self.hidden_size, self.bidirectional = hidden_size, birnn is not None
         self.embed = torch.nn.Embedding(alphabet_size + 1, embedding, padding_idx=data.PAD)
-        self.rnn = torch.nn.GRU(embedding, hidden_size, batch_first=True, bidirectional=bidirectional)
-        directions = 2 if bidirectional else 1
+        if birnn is None:
+            self.rnn = torch.nn.GRU(embedding, hidden_size, batch_first=True)
+        else:
+            self.encoder = birnn(embedding, hidden_size, 1, "gru")
+        directions = 2 if self.bidirectional else 1
         self.head = torch.nn.Linear(2 * directions * hidden_size, classes)
 
     def states(self, ids, lengths) -> tuple[torch.Tensor, torch.Tensor]:
-        """Padded outputs (B, T, D*H), zero at padding, and the final states (B, D*H) from h_n."""
-        packed = pack_padded_sequence(self.embed(ids), torch.as_tensor(lengths).cpu(), batch_first=True,
-                                      enforce_sorted=False)
-        packed_out, h_n = self.rnn(packed)
-        outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=ids.shape[1])
-        return outputs, torch.cat(list(h_n), dim=-1)
+        """Padded outputs (B, T, D*H), zero at padding, and the final states (B, D*H)."""
+        if self.bidirectional:
+            return self.encoder(self.embed(ids), torch.as_tensor(lengths))
+        lengths = torch.as_tensor(lengths)
+        outputs = self.rnn(self.embed(ids))[0] * valid_mask(lengths, ids.shape[1])[:, :, None]
+        return outputs, outputs[torch.arange(len(lengths)), lengths - 1]
 
     def forward(self, ids, lengths) -> torch.Tensor:
         outputs, final = self.states(ids, lengths)
         pooled = outputs.sum(1) / torch.as_tensor(lengths, dtype=outputs.dtype)[:, None]
         return self.head(torch.cat([final, pooled], dim=-1))
+
+    def committed_state(self) -> dict[str, torch.Tensor]:
+        """The state_dict under the committed file's names (see `committed_name`)."""
+        return {committed_name(name): value for name, value in self.state_dict().items()}
+
+    def load_committed(self, state: dict) -> CharClassifier:
+        """Load a state_dict saved under the committed names, whatever the encoder calls its torch layer."""
+        self.load_state_dict({name: state[committed_name(name)] for name in self.state_dict()})
+        return self
+
+
+def committed_name(name: str) -> str:
+    """A classifier's tensor as the committed file names it: embed.* and head.* as they are, the recurrent layer's
+    as rnn.<torch's name> (a BiRNN's 'encoder.rnn.weight_ih_l0_reverse' -> 'rnn.weight_ih_l0_reverse')."""
+    return name if name.startswith(("embed.", "head.")) else "rnn." + name.rsplit(".", 1)[-1]
 
 
 class CharTagger(torch.nn.Module):
@@ -90,18 +111,6 @@ class EncoderClassifier(torch.nn.Module):
 
     def forward(self, ids, lengths) -> torch.Tensor:
         return self.head(self.encoder(self.embed(ids), lengths)[1])
-
-
-def tagger_states(model: CharTagger, ids, lengths) -> np.ndarray:
-    """The tagger's outputs on a padded batch, packed, as numpy float64 (B, T, D*H), zero at padding."""
-    with torch.no_grad():
-        packed = pack_padded_sequence(model.embed(ids).double(), torch.as_tensor(lengths).cpu(), batch_first=True,
-                                      enforce_sorted=False)
-        rnn = RECURRENT_LAYERS["gru"](model.rnn.input_size, model.hidden_size, batch_first=True,
-                            bidirectional=model.bidirectional).double()
-        rnn.load_state_dict({k: v.double() for k, v in model.rnn.state_dict().items()})
-        out, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=ids.shape[1])
-    return to_numpy(out)
 
 
 def embeddings(model: CharTagger, ids) -> np.ndarray:

@@ -11,19 +11,20 @@ import torch
 
 from utils.lesson06_classification_and_labeling.models import BagOfCharacters, CharClassifier, CharTagger, EncoderClassifier
 from utils.lesson06_classification_and_labeling.tasks import boundary_windows, surname_data, surname_tensors
-from utils.models import Run
+from utils.models import AdamSteps, Run
 
 
-def train_classifier(bidirectional: bool, steps: int = 1500, hidden_size: int = 64, batch_size: int = 64,
-                     lr: float = 3e-3, seed: int = 0, eval_every: int = 250) -> Run:
-    """Train a CharClassifier on the surnames' training part with Adam; the validation accuracy is recorded."""
+def train_classifier(birnn=None, steps: int = 1500, hidden_size: int = 64, batch_size: int = 64, lr: float = 3e-3,
+                     seed: int = 0, eval_every: int = 250) -> Run:
+    """Train a CharClassifier (bidirectional in `birnn`, a BiRNN class; one-directional if None) on the surnames'
+    training part with Adam; the validation accuracy is recorded."""
     surnames = surname_data()
     ids, lengths, labels = surname_tensors("train")
     val = surname_tensors("validation")
     rng = np.random.default_rng(seed)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = CharClassifier(len(surnames.alphabet), len(surnames.languages), hidden_size, bidirectional)
+        model = CharClassifier(len(surnames.alphabet), len(surnames.languages), hidden_size, birnn)
     return _train(model, steps, lr, eval_every, lambda: rng.integers(0, len(labels), batch_size),
                   lambda b: torch.nn.functional.cross_entropy(model(ids[b], lengths[b]), labels[b]),
                   lambda: classifier_accuracy(model, *val))
@@ -59,15 +60,12 @@ def train_encoder_classifier(encoder: torch.nn.Module, final_size: int, steps: i
 
 
 def _train(model, steps, lr, eval_every, batch, loss_of, score) -> Run:
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = AdamSteps(model, lr)
     run = Run(model)
     start = time.perf_counter()
     for step in range(1, steps + 1):
         model.train()
-        loss = loss_of(torch.as_tensor(batch()))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        optimizer.step(loss_of(torch.as_tensor(batch())))
         if step % eval_every == 0 or step == steps:
             model.eval()
             run.record(step, score())

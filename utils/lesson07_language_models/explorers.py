@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 
 from utils.lesson07_language_models import corpora, pretrained
 from utils.lesson07_language_models.generation import probabilities
-from utils.lesson07_language_models.models import FastStepper
 from utils.lesson07_language_models.units import text_features
 from utils.plots import PALETTE
 from utils.widgets import Explorer, LearnerCodeNotReady, LiveFigure, TimelinePlayer, call_learner, slider
@@ -34,7 +33,7 @@ class GenerationPlayer(TimelinePlayer):
 
     def __init__(self, sample_with_temperature, steps: int = 90):
         self.sampler = sample_with_temperature
-        self.stepper = FastStepper(pretrained.docs_state_dict())
+        self.zero_state, self.read = pretrained.docs_stepper()
         self.steps = steps
         controls = {
             "temperature": slider("temperature", 0.8, 0.0, 2.0),
@@ -57,9 +56,9 @@ class GenerationPlayer(TimelinePlayer):
 
     def compute(self, temperature, prompt):
         rng = np.random.default_rng(self.SEED)  # the same seed at every setting: only the temperature differs
-        state = self.stepper.start()
+        state = self.zero_state()
         for index in corpora.encode(prompt):
-            logits, state = self.stepper.step(index, state)
+            logits, state = self.read(index, state)
         rows, drawn = [], []
         for _ in range(self.steps):
             rows.append(logits)
@@ -71,7 +70,7 @@ class GenerationPlayer(TimelinePlayer):
             if not 0 <= index < corpora.VOCAB_SIZE:
                 raise LearnerCodeNotReady(f"sample_with_temperature returned {index}, outside 0..{corpora.VOCAB_SIZE - 1}")
             drawn.append(index)
-            logits, state = self.stepper.step(index, state)
+            logits, state = self.read(index, state)
         return np.array(rows), np.array(drawn)
 
     def draw_frame(self, t, result, temperature, prompt) -> None:

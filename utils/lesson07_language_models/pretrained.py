@@ -4,8 +4,11 @@ at once:
                figures are measured after that rounding), named like a CharLM's so that they load into the
                learner's own class; baselines (unigram, bigram) on the same split
     units      the units of its cell state that track quotes, parentheses, indentation, the position in a line
-    surnames   two GRU generators of surnames, conditioned on the language and not, and a bag-of-characters
-               language classifier (lesson 06's, with character pairs) to judge what they generate
+    surnames   two GRU generators of surnames, conditioned on the language and not (each a CharLM's weights and a
+               language embedding: they run in the learner's CharLM), and a bag-of-characters language classifier
+               (lesson 06's, with character pairs) to judge what they generate
+    stepper    `docs_stepper()`: one-character steps of the committed model, bound to its weights (the generation
+               player runs before the learner's CharLM exists; it can run no other weights)
 
 `python -m utils.checkpoints 07` retrains them with the grader's reference CharLM (about ten minutes on one CPU
 core) and rewrites the file; the lesson's RETRAIN flag trains them again with the learner's CharLM
@@ -20,7 +23,7 @@ from utils import data
 from utils.checkpoints import Checkpoint
 from utils.lesson06_classification_and_labeling.models import BagOfCharacters
 from utils.lesson07_language_models import corpora, training
-from utils.lesson07_language_models.models import SurnameGenerator
+from utils.lesson07_language_models.models import ConditionedGenerator
 from utils.lesson07_language_models.units import interpretable_units
 from utils.models import parameter_count
 
@@ -54,19 +57,19 @@ def train_all(char_lm, log=print) -> dict:
     names = data.surnames()
     contents["surnames"] = {}
     for kind, conditioned in (("conditioned", True), ("unconditioned", False)):
-        surname_model, result = training.train_surname_model(conditioned, **SURNAMES)
-        contents["surnames"][kind] = {"state": surname_model.state_dict(), **result}
+        surname_model, result = training.train_surname_model(char_lm, conditioned, **SURNAMES)
+        contents["surnames"][kind] = {"state": surname_model.named_weights(), **result}
     classifier = BagOfCharacters(names.alphabet, len(names.languages)).fit(*names.subset("train"))
     contents["classifier"] = {"state": classifier.state()}
-    return stored_in_half(contents, log)
+    return stored_in_half(contents, char_lm, log)
 
 
-def stored_in_half(contents: dict, log=print) -> dict:
+def stored_in_half(contents: dict, char_lm, log=print) -> dict:
     """Round the surname models and the classifier to float16 (the file stays under 1 MB) and measure them again
     as they will be loaded."""
     for kind, entry in contents["surnames"].items():
         entry["state"] = {name: tensor.half() for name, tensor in entry["state"].items()}
-        entry["validation_nll"] = training.surname_validation_nll(_surname_model_from(kind, entry["state"]),
+        entry["validation_nll"] = training.surname_validation_nll(_surname_model_from(kind, entry["state"], char_lm),
                                                                   kind == "conditioned")
         log(f"surnames {kind}: validation {entry['validation_nll']:.3f} nats/char ({entry['seconds']:.0f} s)")
     state = {name: tensor.half() for name, tensor in contents["classifier"]["state"].items()}
@@ -102,22 +105,43 @@ def docs_results() -> dict:
     return {key: value for key, value in CHECKPOINT.contents()["docs"].items() if key != "state"}
 
 
+def docs_stepper():
+    """The committed character LSTM, one character at a time, with torch's own LSTM cell (torch.lstm_cell) in
+    float32 and no autograd or module overhead, for explorers that generate text while a slider moves. Returns
+    (start, step): start() gives the zero state (h, c); step(index, state) reads character `index` and gives the
+    logits (V,) float64 for the next one and the new state. Bound to the committed weights: nothing else runs in it."""
+    weights = docs_state_dict()
+    embedding, w_ih, w_hh = weights["embedding.weight"], weights["rnn.weight_ih_l0"], weights["rnn.weight_hh_l0"]
+    bias = weights["rnn.bias_ih_l0"] + weights["rnn.bias_hh_l0"]
+    w_out, b_out = weights["head.weight"], weights["head.bias"]
+
+    def start() -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.zeros(1, w_hh.shape[1]), torch.zeros(1, w_hh.shape[1])
+
+    @torch.no_grad()
+    def step(index: int, state):
+        h, c = torch.lstm_cell(embedding[index][None], state, w_ih, w_hh, bias, None)
+        return torch.addmv(b_out, w_out, h[0]).double().numpy(), (h, c)
+
+    return start, step
+
+
 def units() -> dict:
     """{feature: {"unit": index, "r": correlation}} for the committed model (on the validation excerpt)."""
     return dict(CHECKPOINT.contents()["units"])
 
 
-def _surname_model_from(kind: str, state: dict) -> SurnameGenerator:
+def _surname_model_from(kind: str, state: dict, char_lm) -> ConditionedGenerator:
     names = data.surnames()
-    model = SurnameGenerator(corpora.SurnameVocab(names.alphabet).size, SURNAMES["embed_size"], SURNAMES["hidden_size"],
-                             len(names.languages) if kind == "conditioned" else 1)
-    model.load_state_dict({name: tensor.float() for name, tensor in state.items()})
-    return model.eval()
+    model = training.surname_generator(char_lm, corpora.SurnameVocab(names.alphabet).size, SURNAMES["embed_size"],
+                                       SURNAMES["hidden_size"], len(names.languages) if kind == "conditioned" else 1)
+    return model.load_named_weights(state).eval()
 
 
-def surname_model(kind: str) -> SurnameGenerator:
-    """The committed surname generator, kind "conditioned" or "unconditioned" (eval mode)."""
-    return _surname_model_from(kind, CHECKPOINT.contents()["surnames"][kind]["state"])
+def surname_model(kind: str, char_lm) -> ConditionedGenerator:
+    """The committed surname generator, kind "conditioned" or "unconditioned" (eval mode), its character model
+    built from `char_lm` (a class with CharLM's interface, e.g. the learner's, with cell="gru")."""
+    return _surname_model_from(kind, CHECKPOINT.contents()["surnames"][kind]["state"], char_lm)
 
 
 def surname_results() -> dict:

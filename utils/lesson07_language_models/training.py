@@ -1,6 +1,6 @@
 """Lesson 07's training: held-out bits per character, the committed character model's training loop (run on any
-model with a CharLM's interface, such as the learner's own), and the surname generators'. Seeded; torch's global
-random state is left as it was."""
+model with a CharLM's interface, such as the learner's own), and the surname generators' (built on one). Seeded;
+torch's global random state is left as it was."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from torch import nn
 
 from utils import data
 from utils.lesson07_language_models.corpora import VOCAB_SIZE, SurnameVocab, docs_corpus
-from utils.lesson07_language_models.models import SurnameGenerator
-from utils.models import Run, parameter_count
+from utils.lesson07_language_models.models import ConditionedGenerator
+from utils.models import AdamSteps, Run, parameter_count
 
 
 @torch.no_grad()
@@ -50,8 +50,8 @@ def train_docs_model(char_lm, hidden_size: int = 256, embed_size: int = 32, step
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
         model = char_lm(VOCAB_SIZE, embed_size, hidden_size)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: 1 - 0.9 * k / steps)
+        optimizer = AdamSteps(model, lr, clip)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer.optimizer, lambda k: 1 - 0.9 * k / steps)
         train = torch.as_tensor(corpus.train)
         run = Run(model)
         start = time.perf_counter()
@@ -60,11 +60,7 @@ def train_docs_model(char_lm, hidden_size: int = 256, embed_size: int = 32, step
             offsets = torch.randint(0, len(train) - seq_len - 1, (batch_size,), generator=generator)
             windows = train[offsets[:, None] + torch.arange(seq_len + 1)]
             logits, _ = model(windows[:, :-1])
-            loss = nn.functional.cross_entropy(logits.reshape(-1, VOCAB_SIZE), windows[:, 1:].reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
+            optimizer.step(nn.functional.cross_entropy(logits.reshape(-1, VOCAB_SIZE), windows[:, 1:].reshape(-1)))
             schedule.step()
             if step % eval_every == 0 or step == steps:
                 run.record(step, bits(stream_nll(model, corpus.validation)))
@@ -76,10 +72,17 @@ def train_docs_model(char_lm, hidden_size: int = 256, embed_size: int = 32, step
     return run
 
 
-def train_surname_model(conditioned: bool, hidden_size: int = 64, embed_size: int = 24, epochs: int = 12,
-                        batch_size: int = 64, lr: float = 4e-3, seed: int = 0) -> tuple[SurnameGenerator, dict]:
-    """A GRU generator of surnames; `conditioned`: its initial state is the language's embedding (12 categories);
-    otherwise one learned initial state for all. Returns the model and its validation loss (nats/char)."""
+def surname_generator(char_lm, vocab_size: int, embed_size: int, hidden_size: int, conditions: int):
+    """A ConditionedGenerator around `char_lm(vocab_size, embed_size, hidden_size, 1, "gru")` (a class with
+    CharLM's interface)."""
+    return ConditionedGenerator(char_lm(vocab_size, embed_size, hidden_size, 1, "gru"), conditions, hidden_size)
+
+
+def train_surname_model(char_lm, conditioned: bool, hidden_size: int = 64, embed_size: int = 24, epochs: int = 12,
+                        batch_size: int = 64, lr: float = 4e-3, seed: int = 0) -> tuple[ConditionedGenerator, dict]:
+    """A GRU generator of surnames, the character model built from `char_lm`; `conditioned`: its initial state is
+    the language's embedding (12 categories); otherwise one learned initial state for all. Returns the model and
+    its validation loss (nats/char)."""
     names = data.surnames()
     vocab = SurnameVocab(names.alphabet)
     train_names, train_labels = names.subset("train")
@@ -87,18 +90,14 @@ def train_surname_model(conditioned: bool, hidden_size: int = 64, embed_size: in
     labels = torch.as_tensor(train_labels if conditioned else np.zeros_like(train_labels))
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = SurnameGenerator(vocab.size, embed_size, hidden_size, len(names.languages) if conditioned else 1)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        model = surname_generator(char_lm, vocab.size, embed_size, hidden_size, len(names.languages) if conditioned else 1)
+        optimizer = AdamSteps(model, lr, clip=1.0)
         start = time.perf_counter()
         for _ in range(epochs):
             model.train()
             for batch in torch.randperm(len(x)).split(batch_size):
                 logits, _ = model(x[batch], condition=labels[batch])
-                loss = nn.functional.cross_entropy(logits.transpose(1, 2), y[batch], ignore_index=0)
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
+                optimizer.step(nn.functional.cross_entropy(logits.transpose(1, 2), y[batch], ignore_index=0))
         seconds = time.perf_counter() - start
     model.eval()
     return model, {"validation_nll": surname_validation_nll(model, conditioned), "seconds": seconds,
@@ -106,7 +105,7 @@ def train_surname_model(conditioned: bool, hidden_size: int = 64, embed_size: in
 
 
 @torch.no_grad()
-def surname_validation_nll(model: SurnameGenerator, conditioned: bool) -> float:
+def surname_validation_nll(model: ConditionedGenerator, conditioned: bool) -> float:
     """Mean NLL (nats per character, the end boundary included) of the validation surnames."""
     names = data.surnames()
     vocab = SurnameVocab(names.alphabet)

@@ -3,7 +3,8 @@
 Learner side:
     dates       dates and date intervals written as people write them, with their ISO 8601 forms (the task)
     training    decoded texts, exact match, character accuracy, accuracy against input length, the training loop
-                (teacher forcing; any model with the Seq2Seq contract, evaluated with a given decoder)
+                (teacher forcing through the model's own forward; any model with the Seq2Seq contract, evaluated
+                with a given decoder)
     pretrained  the committed date models (utils/trained/seq2seq_*.pt; `python -m utils.checkpoints 08`), loaded
                 into a given Seq2Seq class (the learner's)
     explorers   draw_encoder_decoder, AttentionExplorer, TeacherForcingExplorer
@@ -11,6 +12,6 @@ Learner side:
                 examples (seeded weights; stored encode/decode_step/forward results, tokens and beams)
     worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 Grader side (grader/): reference (the Seq2Seq contract and reference model, attention in torch, greedy decoding,
-beam search, sequence log-probabilities), mistakes (one function per graded exercise), checks
+beam search, sequence log-probabilities, scheduled sampling), mistakes (one function per graded exercise), checks
 (Seq2Seq and beams against the reference), worked_examples (writes worked_examples.json).
 """

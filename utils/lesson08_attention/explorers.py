@@ -75,30 +75,27 @@ def showcase(count: int = 8, seed: int = 3, interval_share: float = dates.INTERV
     return pool.subset(picks)
 
 
-def decoder_queries(model, src: np.ndarray, length: int, steps: int) -> dict[str, np.ndarray]:
-    """Run `model` greedily on one example; return its encoder states, the decoder state before each step (the
-    attention queries), the model's own attention weights and the tokens it wrote."""
+def decoder_queries(model, src: np.ndarray, length: int, target: np.ndarray) -> dict[str, np.ndarray]:
+    """Run `model` on one example reading its true target (teacher forcing: BOS, then the target's characters up
+    to its EOS); return its encoder states, the decoder state before each step (the attention queries) and the
+    model's own attention weights."""
     with torch.no_grad():
-        source = torch.as_tensor(src[None, :length])
-        memory, state = model.encode(source, torch.tensor([length]))
+        memory, state = model.encode(torch.as_tensor(src[None, :length]), torch.tensor([length]))
         mask = torch.ones(1, length, dtype=torch.bool)
-        token = torch.tensor([dates.BOS])
-        queries, weights, written = [], [], []
-        for _ in range(steps):
+        queries, weights = [], []
+        for token in [dates.BOS, *target[:-1]]:
             queries.append(state[0].double().numpy())
-            logits, state, step_weights = model.decode_step(token, state, memory, mask)
-            token = torch.argmax(logits, dim=1)
+            _, state, step_weights = model.decode_step(torch.tensor([int(token)]), state, memory, mask)
             weights.append(step_weights[0].double().numpy())
-            written.append(int(token))
-    return {"memory": memory[0].double().numpy(), "queries": np.array(queries), "weights": np.array(weights),
-            "tokens": written}
+    return {"memory": memory[0].double().numpy(), "queries": np.array(queries), "weights": np.array(weights)}
 
 
 class AttentionExplorer(Explorer):
-    """Lesson 08: where the trained attention model looks while it writes each character of the ISO date.
+    """Lesson 08: where the trained attention model looks for each character of the ISO date.
 
-    Every weight shown is the learner's: additive_attention(query = decoder state before the step, keys = values =
-    the encoder's states, mask, W_q, W_k, v of the trained model). The model's own (torch) weights are the check.
+    The model, in the learner's Seq2Seq, reads the true date (teacher forcing). Every weight shown is the learner's:
+    additive_attention(query = decoder state before the step, keys = values = the encoder's states, mask, W_q, W_k,
+    v of the trained model). The model's own (torch) weights are the check.
     """
 
     def __init__(self, additive_attention, seq2seq_class, count: int = 8):
@@ -134,17 +131,17 @@ class AttentionExplorer(Explorer):
         super().__init__(controls, live, title="Attention: which input characters each output character reads")
 
     def decoder_runs(self) -> list[dict]:
-        """Per showcase example: the trained attention model, in the learner's Seq2Seq, run greedily."""
+        """Per showcase example: the trained attention model, in the learner's Seq2Seq, reading the true date."""
         if self.runs is None:
             model = with_learners_seq2seq(pretrained.load_model, "attention", self.seq2seq_class)
             arrays = attention_arrays(model)
             runs = []
             for row in range(len(self.batch)):
+                tokens = list(self.batch.tgt[row])
+                target = tokens[: tokens.index(dates.EOS) + 1]
                 run = with_learners_seq2seq(decoder_queries, model, self.batch.src[row], int(self.batch.lengths[row]),
-                                            dates.TARGET_LENGTH)
-                ends = run["tokens"].index(dates.EOS) + 1 if dates.EOS in run["tokens"] else len(run["tokens"])
-                outputs = [EOS_LABEL if t == dates.EOS else dates.decode_target([t]) or "?"
-                           for t in run["tokens"][:ends]]
+                                            target)
+                outputs = [EOS_LABEL if t == dates.EOS else dates.decode_target([t]) for t in target]
                 runs.append({**run, "text": self.batch.texts[row], "target": self.batch.targets[row],
                              "outputs": outputs})
             self.arrays, self.runs = arrays, runs  # kept only once every example ran
@@ -197,7 +194,7 @@ class AttentionExplorer(Explorer):
         self.heat_title.set_text(f'"{chosen["text"]}" -> {chosen["target"]}: your weights {verdict}')
         self.heat_title.set_color("black" if gap < 1e-6 else PALETTE["red"])
         top = int(np.argmax(weights[step]))
-        self.bar_title.set_text(f"step {step}: writes '{chosen['outputs'][step]}' reading mostly position {top} "
+        self.bar_title.set_text(f"step {step}: for '{chosen['outputs'][step]}' it reads mostly position {top} "
                                 f"('{chosen['text'][top]}', weight {weights[step, top]:.2f})")
 
     def not_ready(self, message: str) -> None:

@@ -9,7 +9,8 @@
 The models are Seq2Seq's, the answer of a graded exercise, so every function here takes the model class and the
 decoder: the lesson passes the learner's own Seq2Seq and greedy_decode (its RETRAIN flag:
 `DATES.retrain(model_class=Seq2Seq, decode=greedy_decode)`), and `python -m utils.checkpoints 08` the grader's
-references (several minutes on one core; `--only seq2seq_dates` for one file).
+references (several minutes on one core; `--only seq2seq_dates` for one file), with the grader side's scheduled
+sampling for the teacher-forcing ratios below 1.
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ def _model(model_class, kind_or_attention, sizes: dict, seed: int):
         return build(model_class, kind_or_attention, sizes)
 
 
-def _train(model, settings: dict, decode, teacher_forcing: float):
+def _train(model, settings: dict, decode, teacher_forcing: float, sampled_logits=None):
     return training.train(model, steps=settings["steps"], batch_size=settings["batch_size"], lr=settings["lr"],
                           teacher_forcing=teacher_forcing, seed=settings["seed"], eval_every=settings["eval_every"],
-                          interval_share=settings["interval_share"], decode=decode)
+                          interval_share=settings["interval_share"], decode=decode, sampled_logits=sampled_logits)
 
 
 def train_dates(model_class, decode) -> dict:
@@ -83,15 +84,16 @@ def train_dates(model_class, decode) -> dict:
     return contents
 
 
-def train_teacher_forcing(model_class, decode) -> dict:
-    """Small attention models trained with each ratio of RATIOS (same seed, data and schedule)."""
+def train_teacher_forcing(model_class, decode, sampled_logits) -> dict:
+    """Small attention models trained with each ratio of RATIOS (same seed, data and schedule); below ratio 1 with
+    `sampled_logits`, the grader side's scheduled sampling (see training.train)."""
     settings = dict(TF_SETTINGS)
     contents = {"settings": settings, "ratios": list(RATIOS), "torch": str(torch.__version__), "models": {},
                 "results": {}}
     test = dates.test_set(interval_share=settings["interval_share"])
     for ratio in RATIOS:
         model = _model(model_class, True, settings, settings["seed"])
-        run = _train(model, settings, decode, ratio)
+        run = _train(model, settings, decode, ratio, sampled_logits)
         key = f"{ratio:.2f}"
         contents["models"][key] = model.state_dict()
         measured = evaluate(model, decode, test)

@@ -1,6 +1,7 @@
 """Lesson 08's training and scoring of encoder-decoders, on any model with the lesson's contract (the learner's
 Seq2Seq; see grader/reference.py for the contract): decoded texts, exact match, character accuracy, accuracy
-against input length, and a seeded training loop with teacher forcing. Target ids: 0 pads, 1 = BOS, 2 = EOS."""
+against input length, and a seeded training loop with teacher forcing (through the model's own forward).
+Target ids: 0 pads, 1 = BOS, 2 = EOS."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from torch import nn
 
 from utils.data import PAD
 from utils.lesson08_attention import dates
-from utils.models import Run, valid_mask
+from utils.models import AdamSteps, Run
 
 BOS, EOS = dates.BOS, dates.EOS
 
@@ -62,44 +63,39 @@ def accuracy_by_length(correct: np.ndarray, lengths: np.ndarray, bins=LENGTH_BIN
 
 def train(model, *, steps: int, batch_size: int = 64, lr: float = 0.005, teacher_forcing: float = 1.0,
           seed: int = 0, eval_every: int = 0, eval_size: int = 500, time_limit: float | None = None,
-          interval_share: float = dates.INTERVAL_SHARE, decode=None) -> Run:
+          interval_share: float = dates.INTERVAL_SHARE, decode=None, sampled_logits=None) -> Run:
     """Train `model` (any object with the contract's interface and .parameters()) on fresh training examples.
 
-    Cross-entropy on every target token, Adam, gradients clipped to norm 1. With probability `teacher_forcing`
-    (per example and step) the decoder's next input is the true previous token, otherwise its own most probable
-    one (free running). Every `eval_every` steps (0: only at the end) the exact match of `decode` (e.g. the
-    learner's greedy_decode; None: no evaluation) on the first `eval_size` held-out examples is recorded (the run's
-    scores). `time_limit` (seconds) stops early. `interval_share`: the share of examples (training and evaluation)
-    that are intervals between two dates. Seeded.
+    Cross-entropy on every target token, Adam, gradients clipped to norm 1. With teacher forcing (the default,
+    `teacher_forcing` 1) the logits are the model's own forward on BOS and the shifted target. With a ratio below
+    1 (scheduled sampling: the decoder's next input is the true previous token with that probability, per example
+    and step, otherwise its own most probable one) they are `sampled_logits(model, src, lengths, tgt, ratio,
+    generator)`, which the grader side holds (grader/reference.py; `python -m utils.checkpoints 08` passes it).
+    Every `eval_every` steps (0: only at the end) the exact match of `decode` (e.g. the learner's greedy_decode;
+    None: no evaluation) on the first `eval_size` held-out examples is recorded (the run's scores). `time_limit`
+    (seconds) stops early. `interval_share`: the share of examples (training and evaluation) that are intervals
+    between two dates. Seeded.
     """
+    if teacher_forcing < 1.0 and sampled_logits is None:
+        raise ValueError("a teacher-forcing ratio below 1 needs sampled_logits (the grader side's scheduled sampling)")
     rng = np.random.default_rng(seed)
     split = dates.split_dates()
     evaluation = dates.test_set(eval_size, interval_share=interval_share)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = AdamSteps(model, lr, clip=1.0)
     run = Run(model)
     start = time.perf_counter()
     for step in range(1, steps + 1):
         model.train()
         batch = dates.sample(batch_size, rng, "train", split, interval_share)
         src, lengths, tgt = (torch.as_tensor(a) for a in (batch.src, batch.lengths, batch.tgt))
-        memory, state = model.encode(src, lengths)
-        mask = valid_mask(lengths, src.shape[1])
-        token = torch.full((len(batch),), BOS, dtype=torch.long)
-        loss = 0.0
-        for t in range(tgt.shape[1]):
-            logits, state, _ = model.decode_step(token, state, memory, mask)
-            loss = loss + nn.functional.cross_entropy(logits, tgt[:, t], ignore_index=PAD, reduction="sum")
-            if teacher_forcing >= 1.0:
-                token = tgt[:, t]
-            else:
-                gold = torch.rand(len(batch), generator=generator) < teacher_forcing
-                token = torch.where(gold, tgt[:, t], logits.detach().argmax(dim=-1))
+        if teacher_forcing >= 1.0:
+            logits = model(src, lengths, torch.as_tensor(dates.with_bos(batch.tgt)))
+        else:
+            logits = sampled_logits(model, src, lengths, tgt, teacher_forcing, generator)
+        loss = nn.functional.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=PAD, reduction="sum")
         loss = loss / (tgt != PAD).sum()
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer.step(loss)
         run.losses.append(float(loss.detach()))
         out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
         if decode is not None and ((eval_every and step % eval_every == 0) or step == steps or out_of_time):

