@@ -191,12 +191,12 @@ def example_weights(sizes: dict, seed: int, attention: bool = True, eos_bias: fl
 def example_model(Seq2Seq, sizes: dict, seed: int, eos_bias: float = 0.0, scale: float = 1.0,
                   what: str = "Seq2Seq(attention=True)"):
     """Seq2Seq(**sizes, attention=True) (the learner's class, or the reference) holding example_weights; its layout
-    checked first."""
+    checked first. The contract's model has no dropout, so training mode changes nothing."""
     model = Seq2Seq(**sizes, attention=True)
     weights = example_weights(sizes, seed, eos_bias=eos_bias, scale=scale)
     expect_same_layout(model.state_dict(), weights, what)
     model.load_state_dict(weights)
-    return model.eval()
+    return model  # as built (no .eval(): graded, the learner's model lives in their process and stays there)
 
 
 def check_beam_example(result, example, what: str) -> None:
