@@ -35,7 +35,7 @@ dynamic = ["dependencies"]
 
 [tool.setuptools]
 packages = {packages}
-package-data = {{ utils = ["trained/*.pt"] }}
+package-data = {{ utils = ["trained/*.pt", "*/worked_examples.json"] }}  # as the course's own pyproject.toml
 
 [tool.setuptools.dynamic]
 dependencies = {{ file = ["requirements.txt"] }}
