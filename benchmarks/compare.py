@@ -127,7 +127,7 @@ def lesson_rows(before: Path, lesson: str, runs: int, moves: int) -> list[str]:
             worker.wait_ready()
         run_all = interleaved(workers, ["run all"] * runs)
         lines = [row(f"{lesson}: Run All, fresh kernel (median of {runs})", run_all["before"], run_all["after"], "s")]
-        for name in dict.fromkeys([*workers["after"].sliders, *workers["before"].sliders]):
+        for name in dict.fromkeys([*workers["after"].sliders, *workers["before"].sliders] if moves else []):
             having = {side: worker for side, worker in workers.items() if name in worker.sliders}
             moved = interleaved(having, [f"{name} {index}" for index in range(moves)])
             lines.append(row(f"{lesson}: slider `{name}` (median of {moves} moves)", moved.get("before"),
@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("before", type=Path, help="the other checkout (with its own .venv), e.g. an older commit")
     parser.add_argument("lessons", nargs="*", help="default: every lesson of this checkout")
     parser.add_argument("--runs", type=int, default=4, help="Run All repetitions per checkout and lesson")
-    parser.add_argument("--moves", type=int, default=20, help="value changes per slider and checkout")
+    parser.add_argument("--moves", type=int, default=20, help="value changes per slider and checkout (0: Run All only)")
     args = parser.parse_args()
     sys.path.insert(0, str(AFTER))
     from autograder.course import lessons
