@@ -86,7 +86,7 @@ def flags(args) -> int:
 def check(args) -> int:
     from autograder.check import check as check_notebook
 
-    check_notebook(args.notebook, args.lesson, use_sandbox=not args.no_sandbox)
+    check_notebook(args.notebooks, args.lesson, use_sandbox=not args.no_sandbox)
     return 0
 
 
@@ -138,8 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("flags", help="what the instructor should look at: tampering, timeouts, crashes")
     sub.add_argument("lesson", type=lesson)
 
-    sub = commands.add_parser("check", help="self-check: grade one notebook with the full tests, no set-up")
-    sub.add_argument("notebook", type=Path)
+    sub = commands.add_parser("check", help="self-check: grade notebooks with the full tests, no set-up")
+    sub.add_argument("notebooks", type=Path, nargs="+")
     sub.add_argument("--lesson", type=lesson)
     sub.add_argument("--no-sandbox", action="store_true")
     return parser

@@ -27,20 +27,25 @@ def infer_lesson(path: Path) -> str:
     return best
 
 
-def check(path: Path, lesson: str | None = None, use_sandbox: bool = True, timeout: int = CELL_SECONDS) -> int:
-    """Print per-test scores and hints for one notebook; return the total score."""
-    if not path.is_file():
-        raise SystemExit(f"{path}: no such file")
-    lesson = lesson or infer_lesson(path)
+def check(paths: list[Path], lesson: str | None = None, use_sandbox: bool = True, timeout: int = CELL_SECONDS) -> int:
+    """Print per-test scores and hints for each notebook (one after another; the warm learner processes of a
+    lesson are started once for all of them); return the total score of the last."""
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)}: no such file")
     if use_sandbox and not sandbox.available():
         print("(bubblewrap is not installed, so your code runs without a sandbox: fine for your own notebook)")
         use_sandbox = False
     options = Options(workers=1, cell_timeout=timeout, use_sandbox=use_sandbox, in_kernel=False)
-    print(f"Checking {path} against lesson {lesson} with every test, hidden ones included ...")
     try:
-        result = grade_one(lesson, "you", path, None, options)
+        return [_check_one(path, lesson or infer_lesson(path), options) for path in paths][-1]
     finally:
         close_zygotes()
+
+
+def _check_one(path: Path, lesson: str, options: Options) -> int:
+    print(f"Checking {path} against lesson {lesson} with every test, hidden ones included ...")
+    result = grade_one(lesson, "you", path, None, options)
     width = max(len(g) for g in result.max_scores)
     lesson_source = read(lesson_notebook(lesson))
     for grade_id, points in result.max_scores.items():

@@ -9,6 +9,7 @@ is checked here to pass the lesson's tests in a learner's own kernel, so that ea
 
 import ast
 import json
+import re
 import time
 
 import nbformat
@@ -129,7 +130,7 @@ def _with_torch_imports(lesson, source):
 @pytest.fixture(scope="module", params=LESSONS)
 def graded(request, tmp_path_factory):
     """One `grade --trusted-only` run (two workers) of every delegating variant of a lesson, plus an honest one
-    that imports torch where it is not used; and `check` of the lesson's first variant."""
+    that imports torch where it is not used; and one `check` of all the variants."""
     lesson = request.param
     source = _source(lesson)
     course = copy_course(tmp_path_factory.mktemp("course"), lesson)
@@ -145,11 +146,13 @@ def graded(request, tmp_path_factory):
     seconds = time.monotonic() - started
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads(results_file(lesson, course).read_text())
-    first = next(s for s in notebooks if s != HONEST)
-    checked = cli(course, "check", str(submission_notebook(first, lesson, course)), "--lesson", lesson)
+    variants = [s for s in notebooks if s != HONEST]
+    checked = cli(course, "check", *[str(submission_notebook(s, lesson, course)) for s in variants], "--lesson", lesson)
     assert checked.returncode == 0, checked.stderr[-3000:]
     print(f"{lesson}: {len(notebooks)} submissions graded in {seconds:.0f} s")
-    return lesson, source, results, (first, checked.stdout)
+    reports = re.split(r"^Checking ", checked.stdout, flags=re.M)[1:]  # one per notebook, in the order given
+    assert len(reports) == len(variants), checked.stdout
+    return lesson, source, results, dict(zip(variants, reports, strict=True))
 
 
 def test_an_unused_torch_import_keeps_full_marks(graded):
@@ -189,12 +192,14 @@ def test_each_delegation_loses_exactly_its_functions_points_and_is_flagged(grade
 
 
 def test_check_withholds_the_points_and_says_why(graded):
-    lesson, source, _, (student, output) = graded
-    grade_id = student.split("__")[0]
-    lines = {line.split()[0]: line for line in output.splitlines() if line.startswith("  ")}
-    for test_id in grading_cells_of(source, grade_id):
-        assert " 0/" in lines[test_id] and f"{grade_id} ({EXERCISES[lesson][grade_id]}) reached" in lines[test_id], \
-            output
-    others = [line for test_id, line in lines.items()
-              if test_id not in grading_cells_of(source, grade_id) and test_id not in _users(source, grade_id)]
-    assert others and all(line.rstrip().endswith("passed") for line in others), output
+    """`./course check` of every variant (one call for the lesson): the same verdicts as `grade`, with the reason."""
+    lesson, source, _, reports = graded
+    for student, output in reports.items():
+        grade_id = student.split("__")[0]
+        lines = {line.split()[0]: line for line in output.splitlines() if line.startswith("  ")}
+        for test_id in grading_cells_of(source, grade_id):
+            assert " 0/" in lines[test_id] and f"{grade_id} ({EXERCISES[lesson][grade_id]}) reached" in lines[test_id], \
+                output
+        others = [line for test_id, line in lines.items()
+                  if test_id not in grading_cells_of(source, grade_id) and test_id not in _users(source, grade_id)]
+        assert others and all(line.rstrip().endswith("passed") for line in others), output
