@@ -25,11 +25,12 @@ from classroom import _release, _solutions
 from lesson01_variants import MUTANTS
 from notebook_tools import with_solutions
 from scratch_course import LESSON, ROOT, cli, copy_course
-from test_grading_class import postgres_url  # noqa: F401  (a throw-away PostgreSQL server, module-scoped)
 
 from autograder.export import MAX_HTML_BYTES
 from autograder.notebooks import read
 from autograder.safe_feedback import MAX_FEEDBACK_BYTES, hidden_lines, html_leaks, leaks, output_text
+
+pytest_plugins = ["grader_fixtures"]  # lesson 01's source and zygote, a PostgreSQL server
 
 SOURCE = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
 SECRETS = sorted(hidden_lines(SOURCE))

@@ -5,13 +5,7 @@ against the student's own solution cells. Last, the instructor's commands run on
 """
 
 import contextlib
-import glob
 import io
-import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -27,6 +21,8 @@ from autograder.notebooks import cells_by_id, max_scores, read, solution_ids
 from autograder.options import Options
 from autograder.pool import grade_all
 from autograder.verify import defined_names
+
+pytest_plugins = ["grader_fixtures"]  # lesson 01's source and zygote, a PostgreSQL server
 
 
 def _totals(results):
@@ -78,36 +74,6 @@ def test_scores_match_the_test_cells_run_directly(graded_class, root):
             except Exception:
                 expected = 0
             assert result.scores[grade_id] == expected, (student, grade_id, result.messages.get(grade_id))
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A throw-away PostgreSQL server on a Unix socket (./course test installs the Debian package)."""
-    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdb:
-        pytest.fail("no PostgreSQL server: ./course test installs it (Debian package postgresql)")
-    bin_dir = Path(initdb[-1]).parent
-    base = Path(tempfile.mkdtemp(prefix="pg-"))
-    base.chmod(0o755)
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = "54329"
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-                    f"-k {sockets} -p {port} -c listen_addresses=''", "start"], check=True, capture_output=True)
-    try:
-        subprocess.run([*as_user, str(bin_dir / "createdb"), "-h", str(sockets), "-p", port, "-U", "postgres",
-                        "gradebook"], check=True, capture_output=True)
-        yield f"postgresql://postgres@/gradebook?host={sockets}&port={port}"
-    finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_postgresql_gradebook_gives_the_same_scores_as_sqlite(graded_class, postgres_url, tmp_path):

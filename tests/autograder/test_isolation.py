@@ -22,11 +22,13 @@ from notebook_tools import with_solutions
 from scratch_course import copy_course
 
 from autograder import memory_cap
-from autograder.notebooks import cells_by_id, read
+from autograder.notebooks import cells_by_id
 from autograder.options import Options
 from autograder.pool import grade_all
 from autograder.sandbox import Limits
 from autograder.verify import Zygote, run_trusted
+
+pytest_plugins = ["grader_fixtures"]  # lesson 01's source and zygote, a PostgreSQL server
 
 CALL_TIMEOUT = 8
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,18 +151,6 @@ def _attacker(source, name):
 
 def _passed(result) -> dict:
     return {grade_id: (verdict.passed, verdict.message) for grade_id, verdict in result.verdicts.items()}
-
-
-@pytest.fixture(scope="module")
-def source(root):
-    return read(root / "source" / LESSON / f"{LESSON}.ipynb")
-
-
-@pytest.fixture(scope="module")
-def zygote(source, tmp_path_factory):
-    zygote = Zygote(cells_by_id(source)["setup"].source, tmp_path_factory.mktemp("zygote"), Limits())
-    yield zygote
-    zygote.close(remove_workdir=True)
 
 
 @pytest.fixture(scope="module")

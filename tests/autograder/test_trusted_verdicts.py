@@ -13,29 +13,16 @@ import json
 import nbformat
 import numpy as np
 import pytest
-from classroom import LESSON
 from lesson01_variants import MUTANTS
 from notebook_tools import notebook_from_cells, with_solutions
 
-from autograder.notebooks import cells_by_id, read
-from autograder.sandbox import Limits
-from autograder.verify import LearnerFailure, Zygote, _follow, run_trusted
+from autograder.verify import LearnerFailure, _follow, run_trusted
+
+pytest_plugins = ["grader_fixtures"]  # lesson 01's source and zygote, a PostgreSQL server
 
 RNN_TESTS = {"test_rnn_cell_forward", "test_rnn_cell_forward_hidden"}
 SOFTMAX_TESTS = {"test_softmax", "test_softmax_hidden"}
 WRONG_CELL = MUTANTS["rnn_cell_forward"]["ignores h_prev"]
-
-
-@pytest.fixture(scope="module")
-def source(root):
-    return read(root / "source" / LESSON / f"{LESSON}.ipynb")
-
-
-@pytest.fixture(scope="module")
-def zygote(source, tmp_path_factory):
-    zygote = Zygote(cells_by_id(source)["setup"].source, tmp_path_factory.mktemp("zygote"), Limits())
-    yield zygote
-    zygote.close(remove_workdir=True)
 
 
 def _failed(result) -> set[str]:
