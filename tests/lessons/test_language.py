@@ -181,15 +181,20 @@ def test_committed_docs_model_loads_into_the_learners_charlm_and_gives_the_refer
 
 
 def test_the_docs_stepper_gives_the_models_logits_one_character_at_a_time():
+    """Against the committed model run whole by torch.nn.LSTM (the reference LanguageModel); a step runs on one thread
+    and leaves torch's thread count as it found it."""
     start, step = pretrained.docs_stepper()
     ids = corpora.encode("def f(x):\n    return x")
+    threads = torch.get_num_threads()
     state, stepped = start(), []
     for index in ids:
         logits, state = step(int(index), state)
         stepped.append(logits)
+    assert torch.get_num_threads() == threads
     with torch.no_grad():
         whole, _ = pretrained.docs_model(LanguageModel)(torch.as_tensor(ids)[None])
-    np.testing.assert_allclose(np.array(stepped), whole[0].double().numpy(), atol=1e-4)
+    assert all(logits.dtype == np.float64 for logits in stepped)
+    np.testing.assert_allclose(np.array(stepped), whole[0].double().numpy(), atol=1e-5)
 
 
 def test_hidden_unit_explorer_colours_with_the_learners_model():

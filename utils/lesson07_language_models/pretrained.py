@@ -17,6 +17,7 @@ core) and rewrites the file; the lesson's RETRAIN flag trains them again with th
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from utils import data
@@ -107,21 +108,30 @@ def docs_results() -> dict:
 
 def docs_stepper():
     """The committed character LSTM, one character at a time, with torch's own LSTM cell (torch.lstm_cell) in
-    float32 and no autograd or module overhead, for explorers that generate text while a slider moves. Returns
+    float32 on one thread, with no autograd or module overhead, for explorers that generate text while a slider moves. Returns
     (start, step): start() gives the zero state (h, c); step(index, state) reads character `index` and gives the
     logits (V,) float64 for the next one and the new state. Bound to the committed weights: nothing else runs in it."""
     weights = docs_state_dict()
-    embedding, w_ih, w_hh = weights["embedding.weight"], weights["rnn.weight_ih_l0"], weights["rnn.weight_hh_l0"]
-    bias = weights["rnn.bias_ih_l0"] + weights["rnn.bias_hh_l0"]
-    w_out, b_out = weights["head.weight"], weights["head.bias"]
+    w_hh, w_out, b_out = weights["rnn.weight_hh_l0"], weights["head.weight"], weights["head.bias"]
+    # The input half of the gates (both biases in it) depends on the character alone: one row per character, computed
+    # once, handed to the cell as its input bias with an empty input, so that a step multiplies by w_hh only.
+    input_gates = torch.addmm(weights["rnn.bias_ih_l0"] + weights["rnn.bias_hh_l0"], weights["embedding.weight"],
+                              weights["rnn.weight_ih_l0"].T).unbind()  # a tuple of rows: no tensor indexing per step
+    no_input, no_input_weights = torch.zeros(1, 0), torch.zeros(len(input_gates[0]), 0)
 
     def start() -> tuple[torch.Tensor, torch.Tensor]:
         return torch.zeros(1, w_hh.shape[1]), torch.zeros(1, w_hh.shape[1])
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def step(index: int, state):
-        h, c = torch.lstm_cell(embedding[index][None], state, w_ih, w_hh, bias, None)
-        return torch.addmv(b_out, w_out, h[0]).double().numpy(), (h, c)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a step is too small to share out: on a busy machine threads mostly wait for each other
+        try:
+            h, c = torch.lstm_cell(no_input, state, no_input_weights, w_hh, input_gates[index], None)
+            logits = torch.addmv(b_out, w_out, h[0])
+        finally:
+            torch.set_num_threads(threads)
+        return logits.numpy().astype(np.float64), (h, c)
 
     return start, step
 
