@@ -54,7 +54,8 @@ def lesson01_solved() -> dict:
 # `--dist loadgroup` marks have no effect with pytest 9, which no longer reads a test's id from `_nodeid`.)
 WORKER_GROUPS = {"test_lesson_grading": "grading", "test_grading_class": "grading",
                  "test_grading_adversarial": "grading", "test_isolation": "grading",
-                 "test_feedback_class": "grading", "test_delegation": "grading", "test_browser": "browser",
+                 "test_feedback_class": "grading", "test_browser": "browser",
+                 "test_delegation": "delegation",  # one grading worker per lesson: beside the grading tests, not after them
                  "test_no_answers_learner_side": "answer_probe"}  # its two probe runs are made once, for all its tests
 
 

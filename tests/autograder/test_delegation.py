@@ -129,8 +129,8 @@ def _with_torch_imports(lesson, source):
 
 @pytest.fixture(scope="module", params=LESSONS)
 def graded(request, tmp_path_factory):
-    """One `grade --trusted-only` run (two workers) of every delegating variant of a lesson, plus an honest one
-    that imports torch where it is not used; and one `check` of all the variants."""
+    """One `grade --trusted-only` run (one worker: the suite runs beside it) of every delegating variant of a
+    lesson, plus an honest one that imports torch where it is not used; and one `check` of all the variants."""
     lesson = request.param
     source = _source(lesson)
     course = copy_course(tmp_path_factory.mktemp("course"), lesson)
@@ -142,7 +142,7 @@ def graded(request, tmp_path_factory):
         path.parent.mkdir(parents=True)
         nbformat.write(notebook, str(path))
     started = time.monotonic()
-    run = cli(course, "grade", lesson, "--workers", "2", "--trusted-only")
+    run = cli(course, "grade", lesson, "--workers", "1", "--trusted-only")
     seconds = time.monotonic() - started
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads(results_file(lesson, course).read_text())
