@@ -311,9 +311,10 @@ def test_the_kernel_cannot_signal_the_zygote(source, tmp_path, monkeypatch):
     reaches nothing of the trusted run, and the bystander graded after it on the same zygote loses nothing."""
     from autograder import sandbox
     from autograder.course import make_course
+    from autograder.exercises import NUMPY
     from autograder.submission import grade_one
     from autograder.template import prepare_template
-    from autograder.zygotes import close_zygotes, zygote_for
+    from autograder.zygotes import close_zygotes, zygotes_for
 
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     sandbox.kernel_spec(tmp_path / "jupyter")
@@ -327,7 +328,7 @@ def test_the_kernel_cannot_signal_the_zygote(source, tmp_path, monkeypatch):
             path.parent.mkdir(parents=True)
             nbformat.write(notebook, str(path))
             results[student] = grade_one(LESSON, student, path, template, options, course)
-            zygotes.append(zygote_for(source, options).process.pid)
+            zygotes.append(zygotes_for(source, options, [NUMPY])[NUMPY].process.pid)  # lesson 01: numpy-only
         zygote_uid = sandbox.sandbox_uid()
     finally:
         close_zygotes()
