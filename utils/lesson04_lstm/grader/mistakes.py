@@ -14,8 +14,9 @@ from utils.models import to_numpy, to_torch
 
 
 def _lstm_rows(order: str, hidden_size: int) -> np.ndarray:
-    """Row indices that move torch's gate blocks (i, f, g, o) to the positions a learner reading `order` assumes."""
-    blocks = [torch_lstm.LSTM_GATES.index(name) for name in order]
+    """Row indices that give each gate (in torch's order i, f, g, o) the block where a learner reading `order` finds
+    it: the correct cell on W[rows] computes what that learner's cell computes on W."""
+    blocks = [order.index(name) for name in torch_lstm.LSTM_GATES]
     return np.concatenate([np.arange(k * hidden_size, (k + 1) * hidden_size) for k in blocks])
 
 
@@ -119,10 +120,7 @@ def _wrong_cell_gradients(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b, order: s
     derivative (`wrong`), as a learner's backward pass with that mistake computes it."""
     leaves = {name: to_torch(a).requires_grad_(True) for name, a in
               dict(x_t=x_t, h_prev=h_prev, c_prev=c_prev, W_x=W_x, W_h=W_h, b=b).items()}
-    H = np.shape(h_prev)[1]
-    # correct gate k reads the block where a learner reading `order` finds it
-    rows = np.concatenate([np.arange(H) + H * order.index(name) for name in torch_lstm.LSTM_GATES])
-    rows = torch.as_tensor(rows)
+    rows = torch.as_tensor(_lstm_rows(order, np.shape(h_prev)[1]))
     z = (torch.nn.functional.linear(leaves["x_t"], leaves["W_x"][rows], leaves["b"][rows])
          + torch.nn.functional.linear(leaves["h_prev"], leaves["W_h"][rows]))
     z_i, z_f, z_g, z_o = z.chunk(4, dim=1)
