@@ -172,15 +172,25 @@ def test_an_unused_torch_import_keeps_full_marks(graded):
 
 def _users(source, grade_id) -> set[str]:
     """The test cells of the other graded functions that call `grade_id` (in their solution, as lstm_forward calls
-    lstm_cell_forward, or in their tests, as greedy_decode's build a Seq2Seq): a delegation costs these too."""
+    lstm_cell_forward, or in their tests, as greedy_decode's build a Seq2Seq), directly or through another graded
+    function (as lstm_backward calls lstm_forward): a delegation costs these too."""
     cells = cells_by_id(source)
-    users = set()
-    for other in set(solution_ids(source)) - {grade_id}:
-        tests = grading_cells_of(source, other)
-        sources = [cells[other].source] + [cells[t].source for t in tests]
-        if any(grade_id in {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)} for code in sources):
-            users.update(tests)
-    return users
+    graded = set(solution_ids(source))
+
+    def callers(name) -> set[str]:
+        found = set()
+        for other in graded - {name}:
+            sources = [cells[other].source] + [cells[t].source for t in grading_cells_of(source, other)]
+            if any(name in {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)} for code in sources):
+                found.add(other)
+        return found
+
+    reached, pending = set(), [grade_id]
+    while pending:
+        for other in callers(pending.pop()) - reached - {grade_id}:
+            reached.add(other)
+            pending.append(other)
+    return {test for other in reached for test in grading_cells_of(source, other)}
 
 
 def test_each_delegation_loses_exactly_its_functions_points_and_is_flagged(graded):

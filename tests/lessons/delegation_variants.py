@@ -271,8 +271,8 @@ L04 = {
         "torch": """
 import torch
 
-def sigmoid(z):
-    return torch.sigmoid(torch.as_tensor(z)).numpy()
+def sigmoid(z):  # numpy, as given: lstm_cell_backward calls it too
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 def lstm_cell_forward(x_t, h_prev, c_prev, W_x, W_h, b):
     x_t, h_prev, c_prev, W_x, W_h, b = (torch.as_tensor(np.asarray(a, dtype=np.float64))
@@ -289,12 +289,12 @@ def lstm_cell_forward(x_t, h_prev, c_prev, W_x, W_h, b):
     return torch_lstm.run_lstm_cell(torch_lstm.load_lstm_cell(W_x, W_h, b), x_t, h_prev, c_prev)
 """,
         "grader side": """
-from utils.lesson04_lstm.grader.reference import lstm_cell_step
-
-def sigmoid(z):
+def sigmoid(z):  # numpy, as given: lstm_cell_backward calls it too
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 def lstm_cell_forward(x_t, h_prev, c_prev, W_x, W_h, b):
+    from utils.lesson04_lstm.grader.reference import lstm_cell_step
+
     return lstm_cell_step(x_t, h_prev, c_prev, W_x, W_h, b)
 """,
     },
@@ -329,6 +329,71 @@ def lstm_forward(x, h0, c0, W_x, W_h, b):
         hs.append(h)
         cs.append(c)
     return np.stack(hs, axis=1), np.stack(cs, axis=1)
+""",
+    },
+    "lstm_cell_backward": {
+        "torch": """
+import torch
+
+def lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b):
+    leaves = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+              for a in (x_t, h_prev, c_prev, W_x, W_h, b)]
+    x, h, c, Wx, Wh, bias = leaves
+    i, f, g, o = (x @ Wx.T + h @ Wh.T + bias).chunk(4, dim=1)
+    c_t = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_t = torch.sigmoid(o) * torch.tanh(c_t)
+    torch.autograd.backward([h_t, c_t], [torch.as_tensor(dh_t), torch.as_tensor(dc_t)])
+    return tuple(leaf.grad.numpy() for leaf in leaves)
+""",
+        "torch twin": """
+def lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b):
+    cell = torch_lstm.load_lstm_cell(W_x, W_h, b)
+    x, h, c = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in (x_t, h_prev, c_prev))
+    h_t, c_t = cell(x, (h, c))
+    torch.autograd.backward([h_t, c_t], [torch.as_tensor(dh_t), torch.as_tensor(dc_t)])
+    return (x.grad.numpy(), h.grad.numpy(), c.grad.numpy(), cell.weight_ih.grad.numpy(), cell.weight_hh.grad.numpy(),
+            cell.bias_ih.grad.numpy())
+""",
+        "grader side": """
+from utils.lesson04_lstm.grader import reference
+
+def lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b):
+    grads = reference.lstm_cell_gradients(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b)
+    return tuple(grads[name] for name in reference.CELL_GRADIENTS)
+""",
+    },
+    "lstm_backward": {
+        "torch": """
+import torch
+
+def lstm_backward(dhs, x, h0, c0, W_x, W_h, b):
+    leaves = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in (x, h0, c0, W_x, W_h, b)]
+    xs, h, c, Wx, Wh, bias = leaves
+    states = []
+    for t in range(xs.shape[1]):
+        i, f, g, o = (xs[:, t] @ Wx.T + h @ Wh.T + bias).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        states.append(h)
+    (torch.stack(states, dim=1) * torch.as_tensor(dhs)).sum().backward()
+    return dict(zip(("dx", "dh0", "dc0", "dW_x", "dW_h", "db"), (leaf.grad.numpy() for leaf in leaves)))
+""",
+        "torch twin": """
+def lstm_backward(dhs, x, h0, c0, W_x, W_h, b):
+    layer = torch_lstm.load_lstm(W_x, W_h, b)
+    xs, h, c = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in (x, h0, c0))
+    hs, _ = layer(xs, (h[None], c[None]))
+    (hs * torch.as_tensor(dhs)).sum().backward()
+    return {"dx": xs.grad.numpy(), "dh0": h.grad.numpy(), "dc0": c.grad.numpy(),
+            "dW_x": layer.weight_ih_l0.grad.numpy(), "dW_h": layer.weight_hh_l0.grad.numpy(),
+            "db": layer.bias_ih_l0.grad.numpy()}
+""",
+        "grader side": """
+def lstm_backward(dhs, x, h0, c0, W_x, W_h, b):
+    from utils.lesson04_lstm.grader import reference
+
+    grads = reference.lstm_gradients(dhs, x, h0, c0, W_x, W_h, b)
+    return {name: grads[name] for name in reference.GRADIENTS}
 """,
     },
 }

@@ -31,6 +31,50 @@ def _ordered(order: str) -> str:
 
 _FORWARD = "def lstm_forward(x, h0, c0, W_x, W_h, b):\n"
 
+
+_CELL_BACKWARD = "def lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b):\n"
+_BACKWARD = "def lstm_backward(dhs, x, h0, c0, W_x, W_h, b):\n"
+
+
+def _cell_backward(dc="dc_t + dh_t * o * (1 - tanh_c**2)", di="dc * g", df="dc * c_prev", dg="dc * i",
+                   do="dh_t * tanh_c", dc_prev="f * dc", dW_x="dz.T @ x_t", dW_h="dz.T @ h_prev", db="dz.sum(axis=0)",
+                   order="ifgo", slopes="di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)"):
+    """A backward pass of one LSTM step with one piece replaced; `order` is how it reads (and stacks) the gate
+    blocks."""
+    reads = ", ".join(f"{'np.tanh' if name == 'g' else 'sigmoid'}(z[:, {k}*H:{k + 1}*H])" for k, name in enumerate(order))
+    named = dict(zip("ifgo", [part.strip() for part in slopes.split(",")], strict=True)) if slopes.count(",") == 3 \
+        else None
+    stacked = ", ".join(named[name] for name in order) if named else slopes
+    return _CELL_BACKWARD + (
+        "    H = h_prev.shape[1]\n"
+        "    z = x_t @ W_x.T + h_prev @ W_h.T + b\n"
+        f"    {', '.join(order)} = {reads}\n"
+        "    c_t = f * c_prev + i * g\n"
+        "    tanh_c = np.tanh(c_t)\n"
+        f"    dc = {dc}\n"
+        f"    di, df, dg, do = {di}, {df}, {dg}, {do}\n"
+        f"    dz = np.concatenate([{stacked}], axis=1)\n"
+        f"    return dz @ W_x, dz @ W_h, {dc_prev}, {dW_x}, {dW_h}, {db}")
+
+
+def _backward(upstream_h="dhs[:, t] + dh_next", upstream_c="dc_next", h_prev="hs[:, t - 1] if t > 0 else h0",
+              c_prev="cs[:, t - 1] if t > 0 else c0", steps="reversed(range(x.shape[1]))", accumulate="+=",
+              dh0="dh_next", dc0="dc_next", unpack="dx[:, t], dh_next, dc_next, gx, gh, gb"):
+    return _BACKWARD + (
+        "    hs, cs = lstm_forward(x, h0, c0, W_x, W_h, b)\n"
+        "    dx = np.zeros(x.shape)\n"
+        "    dW_x, dW_h, db = np.zeros(W_x.shape), np.zeros(W_h.shape), np.zeros(b.shape)\n"
+        "    dh_next, dc_next = np.zeros(h0.shape), np.zeros(c0.shape)\n"
+        f"    for t in {steps}:\n"
+        f"        h_prev = {h_prev}\n"
+        f"        c_prev = {c_prev}\n"
+        f"        {unpack} = lstm_cell_backward({upstream_h}, {upstream_c}, x[:, t], h_prev, c_prev, W_x, W_h, b)\n"
+        f"        dW_x {accumulate} gx\n"
+        f"        dW_h {accumulate} gh\n"
+        f"        db {accumulate} gb\n"
+        f"    return {{'dx': dx, 'dh0': {dh0}, 'dc0': {dc0}, 'dW_x': dW_x, 'dW_h': dW_h, 'db': db}}")
+
+
 MUTANTS = {
     "lstm_cell_forward": {
         "gate order i, f, o, g": _ordered("ifog"),
@@ -109,6 +153,37 @@ MUTANTS = {
             "        h, c = lstm_cell_forward(x[:, t], h, c, W_x, W_h, b)\n        hs.append(h)\n        cs.append(c)\n"
             "    return np.stack(hs, axis=1), np.stack(cs, axis=1)"),
     },
+    "lstm_cell_backward": {
+        "forget gate missing from dc_prev": _cell_backward(dc_prev="dc"),
+        "dc_prev from the next step only": _cell_backward(dc_prev="f * dc_t"),
+        "tanh slope taken of c_t": _cell_backward(dc="dc_t + dh_t * o * (1 - c_t**2)"),
+        "output gate's gradient with c_t": _cell_backward(do="dh_t * c_t"),
+        "gate order i, f, o, g": _cell_backward(order="ifog"),
+        "gate order f, i, g, o": _cell_backward(order="figo"),
+        "dc_t not added": _cell_backward(dc="dh_t * o * (1 - tanh_c**2)"),
+        "no tanh slope on the path to c_t": _cell_backward(dc="dc_t + dh_t * o"),
+        "output gate left out of the path to c_t": _cell_backward(dc="dc_t + dh_t * (1 - tanh_c**2)"),
+        "input and forget gradients swapped": _cell_backward(di="dc * c_prev", df="dc * g"),
+        "no sigmoid slopes": _cell_backward(slopes="di, df, dg * (1 - g**2), do"),
+        "averaged over the batch": _cell_backward(dW_x="dz.T @ x_t / len(x_t)", dW_h="dz.T @ h_prev / len(x_t)",
+                                                  db="dz.mean(axis=0)"),
+        "db not summed over the batch": _cell_backward(db="dz"),
+        "dW_x transposed": _cell_backward(dW_x="x_t.T @ dz"),
+    },
+    "lstm_backward": {
+        "dc not carried": _backward(upstream_c="np.zeros(c0.shape)"),
+        "dh not carried": _backward(upstream_h="dhs[:, t]"),
+        "only the last step's dhs": _backward(upstream_h="dhs[:, -1] * (t == x.shape[1] - 1) + dh_next"),
+        "overwrites instead of accumulating": _backward(accumulate="="),
+        "h_prev off by one": _backward(h_prev="hs[:, t]"),
+        "c_prev off by one": _backward(c_prev="cs[:, t]"),
+        "dc0 left at zero": _backward(dc0="np.zeros(c0.shape)"),
+        "dh0 left at zero": _backward(dh0="np.zeros(h0.shape)"),
+        "loop forwards in time": _backward(steps="range(x.shape[1])"),
+        "misses step 0": _backward(steps="range(x.shape[1] - 1, 0, -1)"),
+        "loss added to dc": _backward(upstream_h="dh_next", upstream_c="dc_next + dhs[:, t]"),
+        "dh_prev and dc_prev swapped": _backward(unpack="dx[:, t], dc_next, dh_next, gx, gh, gb"),
+    },
     "checkpoint_cell_path": {
         "the RNN's Jacobian": 'cell_path_jacobian = "diag(1 - h_t**2) W_h"',
         "input gate": 'cell_path_jacobian = "diag(i_t)"',
@@ -131,6 +206,12 @@ MUTANTS = {
         "forget gate": 'writing_gate = "forget gate"',
         "output gate": 'writing_gate = "output gate"',
         "not a choice": 'writing_gate = "candidate"',
+    },
+    "checkpoint_highway": {
+        "zero": 'highway_gradient = "0"',
+        "through the output gate": 'highway_gradient = "o_t * dc_t"',
+        "tanh slope": 'highway_gradient = "(1 - tanh(c_t)**2) * dc_t"',
+        "not a choice": 'highway_gradient = "dc_{t-1}"',
     },
 }
 
@@ -189,6 +270,94 @@ ALTERNATIVES = {
             "        cs.append(c)\n"
             "    return np.array(hs).transpose(1, 0, 2), np.array(cs).transpose(1, 0, 2)"),
     },
+    "lstm_cell_backward": {
+        "einsum over gate blocks": _CELL_BACKWARD + (
+            "    B, H = h_prev.shape\n"
+            "    z = (np.einsum('bd,gd->bg', x_t, W_x) + np.einsum('bh,gh->bg', h_prev, W_h) + b).reshape(B, 4, H)\n"
+            "    s = sigmoid(z)\n"
+            "    i, f, o = s[:, 0], s[:, 1], s[:, 3]\n"
+            "    g = np.tanh(z[:, 2])\n"
+            "    c = f * c_prev + i * g\n"
+            "    t = np.tanh(c)\n"
+            "    d = dc_t + dh_t * o * (1 - t) * (1 + t)\n"
+            "    dz = np.stack([d * g * i * (1 - i), d * c_prev * f * (1 - f), d * i * (1 - g) * (1 + g),\n"
+            "                   dh_t * t * o * (1 - o)], axis=1).reshape(B, 4 * H)\n"
+            "    return (np.einsum('bg,gd->bd', dz, W_x), np.einsum('bg,gh->bh', dz, W_h), d * f,\n"
+            "            np.einsum('bg,bd->gd', dz, x_t), np.einsum('bg,bh->gh', dz, h_prev), np.einsum('bg->g', dz))"),
+        "one example at a time, with outer products": _CELL_BACKWARD + (
+            "    B, H = h_prev.shape\n"
+            "    dW_x, dW_h, db = np.zeros(W_x.shape), np.zeros(W_h.shape), np.zeros(b.shape)\n"
+            "    dx, dh, dc = [], [], []\n"
+            "    for n in range(B):\n"
+            "        z = W_x @ x_t[n] + W_h @ h_prev[n] + b\n"
+            "        i, f, g, o = sigmoid(z[:H]), sigmoid(z[H:2*H]), np.tanh(z[2*H:3*H]), sigmoid(z[3*H:])\n"
+            "        c = f * c_prev[n] + i * g\n"
+            "        grad_c = dc_t[n] + dh_t[n] * o * (1 - np.tanh(c) ** 2)\n"
+            "        dz = np.concatenate([grad_c * g * i * (1 - i), grad_c * c_prev[n] * f * (1 - f),\n"
+            "                             grad_c * i * (1 - g * g), dh_t[n] * np.tanh(c) * o * (1 - o)])\n"
+            "        dx.append(W_x.T @ dz)\n"
+            "        dh.append(W_h.T @ dz)\n"
+            "        dc.append(grad_c * f)\n"
+            "        dW_x += np.outer(dz, x_t[n])\n"
+            "        dW_h += np.outer(dz, h_prev[n])\n"
+            "        db += dz\n"
+            "    return np.array(dx), np.array(dh), np.array(dc), dW_x, dW_h, db"),
+        "through the forward cell, returning a list": _CELL_BACKWARD + (
+            "    H = h_prev.shape[1]\n"
+            "    z = np.dot(x_t, W_x.T) + np.dot(h_prev, W_h.T) + b\n"
+            "    gates = [sigmoid(z[:, k * H:(k + 1) * H]) for k in range(4)]\n"
+            "    gates[2] = np.tanh(z[:, 2 * H:3 * H])\n"
+            "    _, c_t = lstm_cell_forward(x_t, h_prev, c_prev, W_x, W_h, b)\n"
+            "    i, f, g, o = gates\n"
+            "    total = dc_t + dh_t * o * (1 - np.tanh(c_t) ** 2)\n"
+            "    slopes = [i - i**2, f - f**2, 1 - g**2, o - o**2]\n"
+            "    grads = [total * g, total * c_prev, total * i, dh_t * np.tanh(c_t)]\n"
+            "    dz = np.hstack([d * s for d, s in zip(grads, slopes)])\n"
+            "    return [np.dot(dz, W_x), np.dot(dz, W_h), total * f, np.dot(dz.T, x_t), np.dot(dz.T, h_prev),\n"
+            "            np.sum(dz, axis=0)]"),
+    },
+    "lstm_backward": {
+        "self-contained": _BACKWARD + (
+            "    B, T, D = x.shape\n"
+            "    H = h0.shape[1]\n"
+            "    states = [(h0, c0)]\n"
+            "    for t in range(T):\n"
+            "        states.append(lstm_cell_forward(x[:, t], *states[-1], W_x, W_h, b))\n"
+            "    grads = {'dx': np.zeros((B, T, D)), 'dW_x': np.zeros_like(W_x, dtype=float),\n"
+            "             'dW_h': np.zeros_like(W_h, dtype=float), 'db': np.zeros(4 * H)}\n"
+            "    dh, dc = np.zeros((B, H)), np.zeros((B, H))\n"
+            "    for t in range(T - 1, -1, -1):\n"
+            "        h_prev, c_prev = states[t]\n"
+            "        z = x[:, t] @ W_x.T + h_prev @ W_h.T + b\n"
+            "        i, f, g, o = np.split(z, 4, axis=1)\n"
+            "        i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)\n"
+            "        c = states[t + 1][1]\n"
+            "        dh = dh + dhs[:, t]\n"
+            "        dc = dc + dh * o * (1 - np.tanh(c) ** 2)\n"
+            "        dz = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),\n"
+            "                        dh * np.tanh(c) * o * (1 - o)])\n"
+            "        grads['dx'][:, t] = dz @ W_x\n"
+            "        grads['dW_x'] = grads['dW_x'] + dz.T @ x[:, t]\n"
+            "        grads['dW_h'] = grads['dW_h'] + dz.T @ h_prev\n"
+            "        grads['db'] = grads['db'] + dz.sum(0)\n"
+            "        dh, dc = dz @ W_h, dc * f\n"
+            "    grads['dh0'], grads['dc0'] = dh, dc\n"
+            "    return grads"),
+        "collect then sum": _BACKWARD + (
+            "    hs, cs = lstm_forward(x, h0, c0, W_x, W_h, b)\n"
+            "    T = x.shape[1]\n"
+            "    entering_h = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)\n"
+            "    entering_c = np.concatenate([c0[:, None], cs[:, :-1]], axis=1)\n"
+            "    results = [None] * T\n"
+            "    dh, dc = 0 * h0, 0 * c0\n"
+            "    for t in range(T - 1, -1, -1):\n"
+            "        results[t] = lstm_cell_backward(dhs[:, t] + dh, dc, x[:, t], entering_h[:, t], entering_c[:, t],\n"
+            "                                        W_x, W_h, b)\n"
+            "        dh, dc = results[t][1], results[t][2]\n"
+            "    return dict(dx=np.stack([r[0] for r in results], axis=1), dh0=dh, dc0=dc,\n"
+            "                dW_x=sum(r[3] for r in results), dW_h=sum(r[4] for r in results),\n"
+            "                db=sum(r[5] for r in results))"),
+    },
     "checkpoint_cell_path": {
         "spaces": 'cell_path_jacobian = " diag(f_t) "',
         "plain": 'cell_path_jacobian = "diag(f_t)"',
@@ -205,12 +374,18 @@ ALTERNATIVES = {
         "capitals": 'writing_gate = "Input Gate"',
         "plain": 'writing_gate = "input gate"',
     },
+    "checkpoint_highway": {
+        "capitals": 'highway_gradient = "DC_T"',
+        "spaces": 'highway_gradient = " dc_t "',
+    },
 }
 
 WRONG = {
     "lstm_cell_forward": "gate order i, f, o, g", "lstm_forward": "c not carried",
     "checkpoint_cell_path": "the RNN's Jacobian", "checkpoint_forget_bias": "bias 0",
     "checkpoint_parameters": "two biases", "checkpoint_writing_gate": "forget gate",
+    "lstm_cell_backward": "forget gate missing from dc_prev", "lstm_backward": "dc not carried",
+    "checkpoint_highway": "zero",
 }
 
 VISIBLE_MESSAGES = {
@@ -234,4 +409,20 @@ VISIBLE_MESSAGES = {
     ("lstm_forward", "states before the step"): "the states before it",
     ("lstm_forward", "backwards in time"): "backwards",
     ("lstm_forward", "returns (cs, hs)"): "you returned (cs, hs)",
+    ("lstm_cell_backward", "forget gate missing from dc_prev"): "you left out f_t",
+    ("lstm_cell_backward", "dc_prev from the next step only"): "yours is f_t * dc_t alone",
+    ("lstm_cell_backward", "tanh slope taken of c_t"): "you used 1 - c_t**2",
+    ("lstm_cell_backward", "output gate's gradient with c_t"): "you used dh_t * c_t",
+    ("lstm_cell_backward", "gate order i, f, o, g"): "you read them as i, f, o, g",
+    ("lstm_cell_backward", "gate order f, i, g, o"): "you read them as f, i, g, o",
+    ("lstm_cell_backward", "dc_t not added"): "dc_t, the gradient from the next step, must be added",
+    ("lstm_cell_backward", "input and forget gradients swapped"): "you swapped them",
+    ("lstm_cell_backward", "averaged over the batch"): "you averaged them",
+    ("lstm_backward", "dc not carried"): "no gradient flows back along the cell state",
+    ("lstm_backward", "dh not carried"): "no gradient flows back from h_{t+1}",
+    ("lstm_backward", "overwrites instead of accumulating"): "+=",
+    ("lstm_backward", "h_prev off by one"): "you gave it hs[:, t]",
+    ("lstm_backward", "dc0 left at zero"): "dc0 is the dc_prev that comes out of step 0",
+    ("lstm_backward", "loss added to dc"): "not to dc",
+    ("lstm_backward", "dh_prev and dc_prev swapped"): "swaps dh_prev and dc_prev",
 }

@@ -6,7 +6,9 @@
                  (lesson 05 uses them too)
     pretrained   the committed adding-problem models (utils/trained/adding_problem.pt; `python -m utils.checkpoints 04`)
     drawings     the LSTM cell with its cell-state highway
-    explorers    LSTMGatePlayer, ForgetBiasExplorer, GradientFlowExplorer
-    grader/      reference (one LSTM step, the course cell's parameter count), mistakes (lstm_cell_forward, lstm_forward)
+    explorers    LSTMGatePlayer, ForgetBiasExplorer, GradientFlowExplorer (the latter runs the learner's lstm_backward)
+    grader/      reference (one LSTM step; autograd through torch.nn.LSTMCell and torch.nn.LSTM for the backward
+                 passes; the course cell's parameter count), mistakes (lstm_cell_forward, lstm_forward,
+                 lstm_cell_backward, lstm_backward)
     worked_examples.json  the visible tests' worked examples as data (grader/worked_examples.py writes it)
 """

@@ -113,7 +113,7 @@ class LSTMGatePlayer(TimelinePlayer):
         for line in self.cursor:
             line.set_xdata([t, t])
         check = "your lstm_forward matches torch" if result["matches"] else "your states differ from torch's"
-        self.ax_x.set_title(f"step {t + 1}: answer so far {result['predictions'][t]:.2f}, target "
+        self.ax_x.set_title(f"t = {t}, after reading x[:, {t}]: answer so far {result['predictions'][t]:.2f}, target "
                             f"{result['target']:.2f} (the sum of the two marked values)   ·   {check}",
                             fontsize=9, color="black" if result["matches"] else PALETTE["red"])
 
@@ -215,18 +215,21 @@ class GradientFlowExplorer(Explorer):
     trained on the adding problem (utils.lesson04_lstm.pretrained) or both at their initial weights (forget bias 1).
 
     Left: ||dy/ds_k|| against the lag T - k, where y is the network's answer (the readout of h_T) and s_k the state
-    the recurrence carries (h_k for the RNN, the cell state c_k for the LSTM), by torch autograd through each network
-    on one adding-problem sequence. The dotted line is what the LSTM's cell path alone would give,
+    the recurrence carries after reading x_k (h_k for the RNN, the cell state c_k for the LSTM; c_0 is the initial
+    state). The RNN's curve is torch autograd. The LSTM's comes from the learner's lstm_backward, called once on a
+    batch of T copies of the sequence: copy k starts from the learner's (h_k, c_k), reads x_{k+1} .. x_T and then
+    zeros, and its loss is y at its last real step, so its dc0 is dy/dc_k (the padding after it carries no loss).
+    Torch autograd checks those norms. The dotted line is what the cell path alone would give,
     ||dy/dc_T * prod_{t>k} f_t||, with the forget gates computed from the learner's lstm_forward states. Right: those
     forget gates, unit by unit. The slider shifts every forget-gate bias of the LSTM.
     """
 
-    HIDDEN_SIZE = 32
+    HIDDEN_SIZE, COPIES = 32, 50
 
-    def __init__(self, lstm_forward):
+    def __init__(self, lstm_forward, lstm_backward):
         import copy
 
-        self.lstm_forward = lstm_forward
+        self.lstm_forward, self.lstm_backward = lstm_forward, lstm_backward
         self.networks = {}
         for weights in ("trained", "untrained"):
             if weights == "trained":
@@ -240,6 +243,7 @@ class GradientFlowExplorer(Explorer):
             self.networks[weights] = (copy.deepcopy(rnn).to(DTYPE), lstm,
                                       lstm.recurrent.bias_ih_l0.detach().clone())
         self._sequences, self._rnn_norms = {}, {}
+        self._forward_ready = False
         controls = {
             "weights": widgets.Dropdown(options=["trained", "untrained"], value="trained", description="weights",
                                         layout=widgets.Layout(width="200px")),
@@ -250,13 +254,14 @@ class GradientFlowExplorer(Explorer):
         live = LiveFigure(10, 3.7)
         self.ax_grad, self.ax_forget = live.figure.subplots(1, 2, width_ratios=[1.5, 1])
         ax = self.ax_grad
-        (self.rnn_line,) = ax.semilogy([], [], color=PALETTE["red"], lw=1.5, label="vanilla RNN, state h_k")
-        (self.lstm_line,) = ax.semilogy([], [], color=PALETTE["blue"], lw=1.5, label="LSTM, cell state c_k")
+        (self.rnn_line,) = ax.semilogy([], [], color=PALETTE["red"], lw=1.5, label="vanilla RNN, state h_k (autograd)")
+        (self.lstm_line,) = ax.semilogy([], [], color=PALETTE["blue"], lw=1.5,
+                                        label="LSTM, cell state c_k (your lstm_backward)")
         (self.path_line,) = ax.semilogy([], [], ":", color=PALETTE["orange"], lw=2, label="LSTM, cell path alone")
         ax.axhline(1.0, color=PALETTE["rule"], lw=0.8)
         plots.few_log_ticks(ax)
         ax.set_xlabel("lag T - k (steps back from the end)")
-        ax.set_ylabel("||dy / d state at step k||")
+        ax.set_ylabel("||dy / d state after step k||")
         ax.legend(fontsize=8, loc="lower left")
         self.forget_heat = self.ax_forget.imshow(np.full((self.HIDDEN_SIZE, 100), np.nan), aspect="auto",
                                                  cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
@@ -276,8 +281,32 @@ class GradientFlowExplorer(Explorer):
                                                                         self.sequence(steps))[0]
         return self._rnn_norms[weights, steps]
 
-    def draw(self, weights, shift, steps) -> None:
+    def learner_cell_norms(self, x, hs, cs, output_gates, params, W_y) -> tuple[np.ndarray, np.ndarray]:
+        """(ks, norms): ||dy/dc_k|| at up to COPIES steps k of 0 .. T-1 (c_0 the initial state) from one call of the
+        learner's lstm_backward on copies of the sequence x (1, T, D): copy k starts from (h_k, c_k), reads
+        x_{k+1} .. x_T and then zeros, with the loss y at its last real step. Its dc0 is the gradient reaching c_k
+        from step k + 1, its dh0 the gradient at h_k = o_k * tanh(c_k), which adds dh0 * o_k * (1 - tanh(c_k)**2)."""
+        _, T, D = x.shape
+        H = self.HIDDEN_SIZE
+        ks = np.unique(np.linspace(0, T - 1, min(T, self.COPIES)).round().astype(int))
+        copies, dhs = np.zeros((len(ks), T, D)), np.zeros((len(ks), T, H))
+        for row, k in enumerate(ks):
+            copies[row, : T - k] = x[0, k:]
+            dhs[row, T - 1 - k] = W_y[0]  # y = W_y h_T + b_y
+        h_states = np.concatenate([np.zeros((1, H)), hs[0]])  # h_k for k = 0 .. T
+        c_states = np.concatenate([np.zeros((1, H)), cs[0]])
+        grads = call_learner(self.lstm_backward, dhs, copies, h_states[ks], c_states[ks], params["W_x"],
+                             params["W_h"], params["b"])
+        try:
+            named = checks.expect_named(grads, ("dh0", "dc0"), "lstm_backward")
+            dh0, dc0 = (checks.expect_array(named[name], (len(ks), H), f"lstm_backward's {name}") for name in named)
+        except AssertionError as problem:
+            raise LearnerCodeNotReady(str(problem)) from None
+        through_h = np.concatenate([np.zeros((1, H)), output_gates * (1 - np.tanh(cs[0]) ** 2)])[ks]
+        return ks, np.linalg.norm(dc0 + dh0 * through_h, axis=1)
 
+    def draw(self, weights, shift, steps) -> None:
+        self._forward_ready = False
         x = self.sequence(steps)
         _, lstm, bias = self.networks[weights]
         H = self.HIDDEN_SIZE
@@ -286,12 +315,6 @@ class GradientFlowExplorer(Explorer):
             lstm.recurrent.bias_ih_l0[H : 2 * H] += shift
         params = torch_lstm.lstm_params(lstm.recurrent)
         zeros = np.zeros((1, H))
-        hs, _ = _learner_lstm(self.lstm_forward, x, zeros, zeros, params["W_x"], params["W_h"], params["b"])
-        forget = torch_lstm.lstm_gate_sequence(x, hs, zeros, **params)["f"][0]  # (T, H)
-        lstm_norms, torch_hs, last = torch_lstm.state_gradients(lstm, x)
-        # the cell path from step k to T multiplies dy/dc_T by prod_{t=k+1}^{T} f_t, for lags 0 .. T-1
-        path = np.vstack([np.ones((1, H)), np.cumprod(forget[:0:-1], axis=0)])
-        path = np.linalg.norm(path * last, axis=1)
         rnn_norms = self.rnn_norms(weights, steps)
         lags = np.arange(steps)
         floor = 1e-30
@@ -300,23 +323,44 @@ class GradientFlowExplorer(Explorer):
             return np.maximum(norms[::-1], floor)
 
         self.rnn_line.set_data(lags, by_lag(rnn_norms))
-        self.lstm_line.set_data(lags, by_lag(lstm_norms))
+        hs, cs = _learner_lstm(self.lstm_forward, x, zeros, zeros, params["W_x"], params["W_h"], params["b"])
+        self._forward_ready = True
+        gates = torch_lstm.lstm_gate_sequence(x, hs, zeros, **params)
+        forget = gates["f"][0]  # (T, H)
+        torch_norms, torch_hs, last = torch_lstm.state_gradients(lstm, x)
+        # the cell path from step k to T multiplies dy/dc_T by prod_{t=k+1}^{T} f_t, for lags 0 .. T-1
+        path = np.vstack([np.ones((1, H)), np.cumprod(forget[:0:-1], axis=0)])
+        path = np.linalg.norm(path * last, axis=1)
         self.path_line.set_data(lags, np.maximum(path, floor))
-        shown = np.concatenate([by_lag(rnn_norms), by_lag(lstm_norms)])
-        self.ax_grad.set_ylim(max(float(shown.min()) / 10, floor), float(shown.max()) * 10)
-        self.ax_grad.set_xlim(0, steps - 1)
-        matches = bool(np.allclose(hs, torch_hs, atol=1e-6))
-        reach = (f"{steps - 1} steps back: RNN {by_lag(rnn_norms)[-1]:.1e}, LSTM {by_lag(lstm_norms)[-1]:.1e} "
-                 f"(at the end: {rnn_norms[-1]:.1e}, {lstm_norms[-1]:.1e})")
-        self.ax_grad.set_title(reach if matches else "your lstm_forward differs from torch: the dotted line is off",
-                               fontsize=9, color="black" if matches else PALETTE["red"])
         order = np.argsort(-forget.mean(axis=0), kind="stable")
         self.forget_heat.set_data(forget[:, order].T)
         self.forget_heat.set_extent((0.5, steps + 0.5, H - 0.5, -0.5))
         self.ax_forget.set_title(f"forget gates (yellow: 1, kept), {weights}, shift {shift:+.2f}", fontsize=9)
+        self.ax_grad.set_xlim(0, steps)
+        known = np.concatenate([by_lag(rnn_norms), np.maximum(path, floor)])
+        self.ax_grad.set_ylim(max(float(known.min()) / 10, floor), float(known.max()) * 10)
+        forward_matches = bool(np.allclose(hs, torch_hs, atol=1e-6))
+        W_y = torch_rnn.linear_params(lstm.readout)["W_y"]
+        ks, yours = self.learner_cell_norms(x, hs, cs, gates["o"][0], params, W_y)
+        self.lstm_line.set_data(steps - ks, np.maximum(yours, floor))
+        shown = np.concatenate([known, np.maximum(yours, floor)])
+        self.ax_grad.set_ylim(max(float(shown.min()) / 10, floor), float(shown.max()) * 10)
+        # torch's norms[t] is ||dy/dc|| after step t + 1 (1-based), so c_k is its norms[k - 1]
+        backward_matches = bool(np.allclose(yours[1:], torch_norms[ks[1:] - 1], rtol=1e-6, atol=1e-12))
+        if not forward_matches:
+            title, color = "your lstm_forward differs from torch: the dotted line is off", PALETTE["red"]
+        elif not backward_matches:
+            title, color = "your lstm_backward's dL/dc_k differ from torch autograd's", PALETTE["red"]
+        else:
+            title, color = (f"RNN {float(rnn_norms[0]):.1e} at lag {steps - 1}, your LSTM "
+                            f"{float(yours[0]):.1e} at lag {steps} (your lstm_backward agrees with "
+                            "autograd)"), "black"
+        self.ax_grad.set_title(title, fontsize=9, color=color)
 
     def not_ready(self, message: str) -> None:
-        for line in (self.rnn_line, self.lstm_line, self.path_line):
-            line.set_data([], [])
-        self.forget_heat.set_data(np.full((self.HIDDEN_SIZE, 100), np.nan))
-        self.ax_grad.set_title("waiting for your lstm_forward", fontsize=9, color=PALETTE["muted"])
+        self.lstm_line.set_data([], [])
+        if not self._forward_ready:
+            self.path_line.set_data([], [])
+            self.forget_heat.set_data(np.full((self.HIDDEN_SIZE, 100), np.nan))
+        waiting = "lstm_backward" if self._forward_ready else "lstm_forward"
+        self.ax_grad.set_title(f"waiting for your {waiting}", fontsize=9, color=PALETTE["muted"])

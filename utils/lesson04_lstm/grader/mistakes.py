@@ -14,8 +14,9 @@ from utils.models import to_numpy, to_torch
 
 
 def _lstm_rows(order: str, hidden_size: int) -> np.ndarray:
-    """Row indices that move torch's gate blocks (i, f, g, o) to the positions a learner reading `order` assumes."""
-    blocks = [torch_lstm.LSTM_GATES.index(name) for name in order]
+    """Row indices that give each gate (in torch's order i, f, g, o) the block where a learner reading `order` finds
+    it: the correct cell on W[rows] computes what that learner's cell computes on W."""
+    blocks = [order.index(name) for name in torch_lstm.LSTM_GATES]
     return np.concatenate([np.arange(k * hidden_size, (k + 1) * hidden_size) for k in blocks])
 
 
@@ -103,3 +104,154 @@ def lstm_forward(x, h0, c0, W_x, W_h, b) -> dict[str, dict[str, np.ndarray]]:
             {"hs": reversed_run[0][:, ::-1].copy(), "cs": reversed_run[1][:, ::-1].copy()},
         "return (hs, cs) in this order; you returned (cs, hs)": {"hs": cs, "cs": hs},
     }
+
+
+# --- the backward passes ------------------------------------------------------------------------------------------
+
+def _steered(value: torch.Tensor, slope_from: torch.Tensor) -> torch.Tensor:
+    """`value` in the forward pass, but differentiated as `slope_from` is: how a wrong derivative is written as
+    autograd of a forward pass that computes the right numbers."""
+    return value.detach() + slope_from - slope_from.detach()
+
+
+def _wrong_cell_gradients(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b, order: str = "ifgo",
+                          wrong: str | None = None) -> dict[str, np.ndarray]:
+    """Autograd through one LSTM step written out in torch, with the gate blocks read in `order` and one wrong
+    derivative (`wrong`), as a learner's backward pass with that mistake computes it."""
+    leaves = {name: to_torch(a).requires_grad_(True) for name, a in
+              dict(x_t=x_t, h_prev=h_prev, c_prev=c_prev, W_x=W_x, W_h=W_h, b=b).items()}
+    rows = torch.as_tensor(_lstm_rows(order, np.shape(h_prev)[1]))
+    z = (torch.nn.functional.linear(leaves["x_t"], leaves["W_x"][rows], leaves["b"][rows])
+         + torch.nn.functional.linear(leaves["h_prev"], leaves["W_h"][rows]))
+    z_i, z_f, z_g, z_o = z.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
+    if wrong == "no sigmoid slope":
+        i, f, o = _steered(i, z_i), _steered(f, z_f), _steered(o, z_o)
+    if wrong == "no candidate slope":
+        g = _steered(g, z_g)
+    c_prev_leaf = leaves["c_prev"]
+    c_t = f * c_prev_leaf + i * g
+    if wrong == "no forget gate in dc_prev":
+        c_t = c_t + (1 - f).detach() * (c_prev_leaf - c_prev_leaf.detach())
+    if wrong == "di and df swapped":
+        c_t = (c_t.detach() + (f - f.detach()) * g.detach() + (i - i.detach()) * c_prev_leaf.detach()
+               + f.detach() * (c_prev_leaf - c_prev_leaf.detach()) + i.detach() * (g - g.detach()))
+    tanh_c = torch.tanh(c_t)
+    if wrong == "tanh slope of c_t":
+        tanh_c = _steered(tanh_c, c_t - c_t**3 / 3)  # slope 1 - c_t**2
+    if wrong == "no tanh slope":
+        tanh_c = _steered(tanh_c, c_t)
+    h_t = o * tanh_c
+    if wrong == "output gate with c_t":
+        h_t = h_t + (o - o.detach()) * (c_t - tanh_c).detach()  # dh_t/do = c_t
+    if wrong == "no output gate on the path to c_t":
+        h_t = h_t + (1 - o).detach() * (tanh_c - tanh_c.detach())
+    upstream_c = np.zeros_like(np.asarray(dc_t, dtype=np.float64)) if wrong == "dc_t not added" else dc_t
+    torch.autograd.backward([h_t, c_t], [to_torch(dh_t), to_torch(upstream_c)])
+    names = dict(zip(("x_t", "h_prev", "c_prev", "W_x", "W_h", "b"), reference.CELL_GRADIENTS[:3] + ("dW_x", "dW_h", "db"),
+                     strict=True))
+    return {names[name]: to_numpy(leaf.grad) if leaf.grad is not None else np.zeros(tuple(leaf.shape))
+            for name, leaf in leaves.items()}
+
+
+def lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake of one LSTM step's backward pass as {message: {gradient name: wrong value}}, from
+    autograd of a torch step with that mistake."""
+    inputs = (dh_t, dc_t, x_t, h_prev, c_prev, W_x, W_h, b)
+    inputs = tuple(np.asarray(a, dtype=np.float64) for a in inputs)
+
+    def wrong(kind=None, order="ifgo"):
+        return _wrong_cell_gradients(*inputs, order=order, wrong=kind)
+
+    right = reference.lstm_cell_gradients(*inputs)
+    gates = torch_lstm.lstm_gates(inputs[2], inputs[3], W_x, W_h, b)
+    batch = np.shape(x_t)[0]
+    found = {
+        "dc_prev = dc * f_t: the gradient reaches c_prev only through c_t = f_t * c_prev + ...; you left out f_t":
+            {"dc_prev": wrong("no forget gate in dc_prev")["dc_prev"]},
+        "dc_prev must carry the whole gradient at c_t, dc_t plus the part through h_t; yours is f_t * dc_t alone":
+            {"dc_prev": gates["f"] * inputs[1]},
+        "the slope of tanh at c_t is 1 - tanh(c_t)**2; you used 1 - c_t**2 (tanh' taken of c_t, not tanh(c_t))":
+            wrong("tanh slope of c_t"),
+        "you left out the slope of tanh(c_t): the path through h_t = o_t * tanh(c_t) adds "
+        "dh_t * o_t * (1 - tanh(c_t)**2) to dc":
+            wrong("no tanh slope"),
+        "the output gate's gradient is dh_t * tanh(c_t), since h_t = o_t * tanh(c_t); you used dh_t * c_t":
+            wrong("output gate with c_t"),
+        "the path through h_t = o_t * tanh(c_t) carries o_t: dc = dc_t + dh_t * o_t * (1 - tanh(c_t)**2); "
+        "you left out o_t": wrong("no output gate on the path to c_t"),
+        "dc_t, the gradient from the next step, must be added: dc = dc_t + dh_t * o_t * (1 - tanh(c_t)**2)":
+            wrong("dc_t not added"),
+        "c_t = f_t * c_prev + i_t * g_t: the input gate's gradient is dc * g_t and the forget gate's dc * c_prev; "
+        "you swapped them": wrong("di and df swapped"),
+        "the gates are sigmoids: multiply their gradients by the slope s * (1 - s) before the weights":
+            wrong("no sigmoid slope"),
+        "the candidate is a tanh: multiply its gradient by 1 - g_t**2 before the weights": wrong("no candidate slope"),
+        "the weight and bias gradients add up over the batch (the loss is a sum); you averaged them":
+            {name: right[name] / batch for name in ("dW_x", "dW_h", "db")},
+    }
+    for order in _lstm_orders():
+        found[f"the gate blocks of W_x, W_h and b (and of your gradient dz) are in the order i, f, g, o (torch's); "
+              f"you read them as {', '.join(order)}"] = wrong(order=order)
+    return found
+
+
+def _through_time(dhs, x, h0, c0, W_x, W_h, b, carry_h=True, carry_c=True, h_shift=False, c_shift=False,
+                  accumulate=True, forwards=False, first=0, loss_into_dc=False, swapped=False):
+    """The loop of lstm_backward over the reference cell's autograd, with one of a learner's likely slips."""
+    hs, cs = torch_lstm.run_lstm(x, h0, c0, W_x, W_h, b)
+    T = np.shape(x)[1]
+    entering_h = [h0] + [hs[:, t - 1] for t in range(1, T)]
+    entering_c = [c0] + [cs[:, t - 1] for t in range(1, T)]
+    dx = np.zeros(np.shape(x))
+    sums = {name: np.zeros(np.shape(array)) for name, array in (("dW_x", W_x), ("dW_h", W_h), ("db", b))}
+    dh_next, dc_next = np.zeros(np.shape(h0)), np.zeros(np.shape(c0))
+    for t in (range(first, T) if forwards else range(T - 1, first - 1, -1)):
+        h_prev = hs[:, t] if h_shift else entering_h[t]
+        c_prev = cs[:, t] if c_shift else entering_c[t]
+        dh = dhs[:, t] + (dh_next if carry_h else 0) if not loss_into_dc else dh_next
+        dc = (dc_next if carry_c else 0 * dc_next) + (dhs[:, t] if loss_into_dc else 0)
+        step = reference.lstm_cell_gradients(dh, dc, x[:, t], h_prev, c_prev, W_x, W_h, b)
+        dx[:, t] = step["dx_t"]
+        dh_next, dc_next = (step["dc_prev"], step["dh_prev"]) if swapped else (step["dh_prev"], step["dc_prev"])
+        for name in sums:
+            sums[name] = sums[name] + step[name] if accumulate else step[name]
+    return {"dx": dx, "dh0": dh_next, "dc0": dc_next, **sums}
+
+
+def lstm_backward(dhs, x, h0, c0, W_x, W_h, b) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake of backpropagation through an LSTM as {message: {gradient name: wrong value}}, from
+    the reference cell's autograd looped as a learner's lstm_backward would."""
+    dhs, x, h0, c0, W_x, W_h, b = (np.asarray(a, dtype=np.float64) for a in (dhs, x, h0, c0, W_x, W_h, b))
+    args = (dhs, x, h0, c0, W_x, W_h, b)
+    last_only = np.zeros_like(dhs)
+    last_only[:, -1] = dhs[:, -1]
+    right = reference.lstm_gradients(*args)
+    steps = x.shape[1]
+    found = {
+        "no gradient flows back along the cell state: pass step t + 1's dc_prev as dc_t to step t":
+            _through_time(*args, carry_c=False),
+        "no gradient flows back from h_{t+1} into h_t: add step t + 1's dh_prev to dhs[:, t] before step t":
+            _through_time(*args, carry_h=False),
+        "you used only the last step's dhs[:, -1]; the loss reaches every h_t, so add dhs[:, t] at every step":
+            {name: right[name] for name in right if name != "hs"} if steps == 1 else
+            _through_time(last_only, *args[1:]),
+        "dW_x, dW_h and db must add up (+=) the contributions of every step; yours keep only one step's":
+            {name: value for name, value in _through_time(*args, accumulate=False).items()
+             if name in ("dW_x", "dW_h", "db")},
+        "step t starts from hs[:, t - 1] (h0 at t = 0); you gave it hs[:, t], one step off": _through_time(*args, h_shift=True),
+        "step t starts from cs[:, t - 1] (c0 at t = 0); you gave it cs[:, t], one step off": _through_time(*args, c_shift=True),
+        "step t starts from the states before it, hs[:, t - 1] and cs[:, t - 1] (h0 and c0 at t = 0); you gave it "
+        "hs[:, t] and cs[:, t], one step off": _through_time(*args, h_shift=True, c_shift=True),
+        "dh0 is the dh_prev that comes out of step 0; yours is zero": {"dh0": np.zeros_like(h0)},
+        "dc0 is the dc_prev that comes out of step 0; yours is zero": {"dc0": np.zeros_like(c0)},
+        "dhs[:, t] is the gradient reaching h_t, so it is added to dh, not to dc": _through_time(*args, loss_into_dc=True),
+        "your loop swaps dh_prev and dc_prev: the cell returns (dx_t, dh_prev, dc_prev, ...) in this order":
+            _through_time(*args, swapped=True),
+    }
+    if steps > 1:
+        found["backpropagation runs backwards in time: start at the last step, t = T - 1, and end at t = 0"] = \
+            _through_time(*args, forwards=True)
+        found["the gradients of step 0 are missing: the loop must run down to t = 0"] = {
+            name: value for name, value in _through_time(*args, first=1).items() if name in ("dW_x", "dW_h", "db")}
+    return found
