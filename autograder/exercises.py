@@ -30,7 +30,7 @@ EXERCISES: dict[str, dict[str, str]] = {
                                **_checkpoints("factor", "clipping", "exploding", "saturation")},
     "04_lstm": {**_numpy("lstm_cell_forward", "lstm_forward"),
                 **_checkpoints("cell_path", "forget_bias", "parameters", "writing_gate")},
-    "05_gru": {**_numpy("gru_cell_forward", "gru_forward"),
+    "05_gru": {**_numpy("gru_cell_forward", "gru_forward", "gru_cell_backward"),
                **_checkpoints("param_count", "conversion", "reset", "lstm_only")},
     "06_classification_and_labeling": {**_numpy("reverse_padded", "last_hidden", "masked_mean"), "BiRNN": TORCH,
                                        **_checkpoints("wiring", "realtime", "stacked_parameters", "short_last_step")},
