@@ -148,10 +148,11 @@ MUTANTS = {
             "    db_h = np.concatenate([dgh_rz.sum(axis=0), dan.sum(axis=0)])\n"
             "    return dgx @ W_x, dh_prev, dgx.T @ x_t, dW_h, dgx.sum(axis=0), db_h"),
         "dr without b_hn": _backward(dr="    dr = dan * (h_prev @ W_h[2*H:].T)\n"),
-        "gate order z, r, n": _backward().replace("    r = sig(gx[:, :H] + gh[:, :H])\n    z = sig(gx[:, H:2*H] + gh[:, H:2*H])\n",
-                                                  "    z = sig(gx[:, :H] + gh[:, :H])\n    r = sig(gx[:, H:2*H] + gh[:, H:2*H])\n")
-                                         .replace("[dar, daz, dan]", "[daz, dar, dan]")
-                                         .replace("[dar, daz, r * dan]", "[daz, dar, r * dan]"),
+        "gate order z, r, n": (_backward()
+                               .replace("r = sig(gx[:, :H] + gh[:, :H])", "r = sig(gx[:, H:2*H] + gh[:, H:2*H])", 1)
+                               .replace("z = sig(gx[:, H:2*H] + gh[:, H:2*H])", "z = sig(gx[:, :H] + gh[:, :H])", 1)
+                               .replace("[dar, daz, dan]", "[daz, dar, dan]")
+                               .replace("[dar, daz, r * dan]", "[daz, dar, r * dan]")),
         "no direct path to h_prev": _backward(**{"return": "    return (dgx @ W_x, dgh @ W_h, dgx.T @ x_t, dgh.T @ h_prev,\n"
                                                           "            dgx.sum(axis=0), dgh.sum(axis=0))"}),
         "dz with the wrong sign": _backward(dz="    dz = dh_t * (n - h_prev)\n"),
