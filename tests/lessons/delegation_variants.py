@@ -443,6 +443,40 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h):
     return mistakes.torch_gru.run_gru(x, h0, W_x, W_h, b_x, b_h)
 """,
     },
+    "gru_cell_backward": {
+        "torch": """
+import torch
+
+def gru_cell_backward(dh_t, x_t, h_prev, W_x, W_h, b_x, b_h):
+    cell = torch.nn.GRUCell(W_x.shape[1], W_h.shape[1]).double()
+    with torch.no_grad():
+        for name, value in (("weight_ih", W_x), ("weight_hh", W_h), ("bias_ih", b_x), ("bias_hh", b_h)):
+            getattr(cell, name).copy_(torch.as_tensor(value))
+    x = torch.tensor(x_t, requires_grad=True)
+    h = torch.tensor(h_prev, requires_grad=True)
+    cell(x, h).backward(torch.as_tensor(dh_t))
+    return tuple(t.grad.numpy() for t in (x, h, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh))
+""",
+        "torch twin": """
+def gru_cell_backward(dh_t, x_t, h_prev, W_x, W_h, b_x, b_h):
+    H = h_prev.shape[1]
+    gates = torch_gru.gru_gates(x_t, h_prev, W_x, W_h, b_x, b_h)  # r, z and n from the learner-side torch module
+    r, z, n = gates["r"], gates["z"], gates["n"]
+    state_n = h_prev @ W_h[2 * H :].T + b_h[2 * H :]
+    d_an = dh_t * (1 - z) * (1 - n**2)
+    d_input = np.hstack([d_an * state_n * r * (1 - r), dh_t * (h_prev - n) * z * (1 - z), d_an])
+    d_state = np.hstack([d_input[:, : 2 * H], r * d_an])
+    return (d_input @ W_x, dh_t * z + d_state @ W_h, d_input.T @ x_t, d_state.T @ h_prev, d_input.sum(axis=0),
+            d_state.sum(axis=0))
+""",
+        "grader side": """
+def gru_cell_backward(dh_t, x_t, h_prev, W_x, W_h, b_x, b_h):
+    from utils.lesson05_gru.grader import reference
+
+    grads = reference.cell_backward(dh_t, x_t, h_prev, W_x, W_h, b_x, b_h)
+    return tuple(grads[name] for name in reference.GRADIENTS)
+""",
+    },
 }
 
 L06 = {

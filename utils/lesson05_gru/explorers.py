@@ -1,5 +1,5 @@
-"""Lesson 05's explorers: the update gate as a mix of old state and candidate, and memory over
-time of the committed RNN, LSTM and GRU.
+"""Lesson 05's explorers: the update gate as a mix of old state and candidate, the gradient highway of the
+learner's own backward pass, and memory over time of the committed RNN, LSTM and GRU.
 """
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
-from utils import plots
+from utils import checks, plots
 from utils.lesson04_lstm import adding, pretrained
 from utils.lesson05_gru import torch_gru
 from utils.models import to_numpy, to_torch
 from utils.plots import PALETTE
-from utils.widgets import Explorer, LiveFigure, call_learner, slider
+from utils.widgets import Explorer, LearnerCodeNotReady, LiveFigure, call_learner, slider
 
 
 class UpdateGateExplorer(Explorer):
@@ -108,6 +108,108 @@ class UpdateGateExplorer(Explorer):
         self.mine.set_data([], [])
         self.follow.set_data([], [])
         self.ax_plane.set_title("waiting for your gru_cell_forward", fontsize=10, color=PALETTE["muted"])
+
+
+class HighwayExplorer(Explorer):
+    """The gradient highway, from the learner's gru_cell_backward. A GRU with H = 6 units reads a fixed sequence
+    of T = 40 steps (states by torch). Left: the learner's one-step Jacobian dh_t/dh_{t-1} at the last step, read
+    off their dh_prev for the H upstream gradients dh_t = e_1, ..., e_H (a batch of H copies of the step), next to
+    autograd's. Right: the learner's backward pass chained over k steps from the end: the largest singular value of
+    dh_T/dh_{T-k}, i.e. how strongly the most favoured direction of gradient survives k steps. `update-gate bias`
+    is added to b_xz: as z -> 1 the Jacobian tends to the identity and the gradient stops shrinking.
+    """
+
+    HIDDEN_SIZE, INPUT_SIZE, STEPS = 6, 2, 40
+    GRADIENTS = ("dx_t", "dh_prev", "dW_x", "dW_h", "db_x", "db_h")
+
+    def __init__(self, gru_cell_backward, seed: int = 57):
+        self.gru_cell_backward = gru_cell_backward
+        rng = np.random.default_rng(seed)
+        self.base = torch_gru.gru_params(torch_gru.gru_cell(self.INPUT_SIZE, self.HIDDEN_SIZE, rng, scale=1.0))
+        self.x = rng.normal(size=(1, self.STEPS, self.INPUT_SIZE))
+        self.h0 = rng.uniform(-0.5, 0.5, size=(1, self.HIDDEN_SIZE))
+        controls = {
+            "z_bias": slider("update-gate bias b_z", 0.0, -2.0, 8.0, step=0.5),
+            "scale": slider("recurrent weight scale", 1.0, 0.25, 2.5, step=0.25),
+        }
+        live = LiveFigure(10, 3.6)
+        self.ax_jacobian, self.ax_torch, self.ax_norm = live.figure.subplots(1, 3, width_ratios=[1, 1, 1.7])
+        empty = np.zeros((self.HIDDEN_SIZE, self.HIDDEN_SIZE))
+        self.image = self.ax_jacobian.imshow(empty, cmap="RdBu_r", vmin=-1.2, vmax=1.2)
+        self.torch_image = self.ax_torch.imshow(empty, cmap="RdBu_r", vmin=-1.2, vmax=1.2)
+        for ax, title in ((self.ax_jacobian, "yours: $\\partial h_T / \\partial h_{T-1}$"),
+                          (self.ax_torch, "autograd's")):
+            ax.set_title(title, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        steps = np.arange(1, self.STEPS + 1)
+        (self.line,) = self.ax_norm.semilogy(steps, np.ones(self.STEPS), "o-", ms=3, color=PALETTE["orange"],
+                                              label="yours, chained over k steps")
+        (self.torch_line,) = self.ax_norm.semilogy(steps, np.ones(self.STEPS), color=PALETTE["grey"], lw=1,
+                                                    label="the product of autograd's Jacobians")
+        self.ax_norm.axhline(1.0, color=PALETTE["rule"], lw=0.8)
+        self.ax_norm.set_ylim(1e-12, 10)
+        self.ax_norm.set_xlabel("k: steps back from the end")
+        self.ax_norm.set_ylabel("largest singular value of $\\partial h_T / \\partial h_{T-k}$", fontsize=8)
+        self.ax_norm.legend(fontsize=7.5, loc="lower left")
+        plots.few_log_ticks(self.ax_norm)
+        self.note = self.ax_norm.text(0.98, 0.97, "", transform=self.ax_norm.transAxes, ha="right", va="top",
+                                      fontsize=8)
+        super().__init__(controls, live, title="The gradient highway: your dh_prev as the update gate closes")
+
+    def weights(self, z_bias, scale) -> dict[str, np.ndarray]:
+        hidden = self.HIDDEN_SIZE
+        params = {name: value.copy() for name, value in self.base.items()}
+        params["b_x"][hidden : 2 * hidden] += z_bias
+        params["W_h"] *= scale
+        return params
+
+    def learner_dh_prev(self, dh_t, x_t, h_prev, params) -> np.ndarray:
+        """The learner's dh_prev for upstream gradients dh_t (one row each) at copies of one step."""
+        copies = dh_t.shape[0]
+        x_rows, h_rows = np.repeat(x_t, copies, axis=0), np.repeat(h_prev, copies, axis=0)
+        result = call_learner(self.gru_cell_backward, dh_t, x_rows, h_rows, params["W_x"], params["W_h"],
+                              params["b_x"], params["b_h"])
+        try:
+            grads = checks.expect_named(result, self.GRADIENTS, "gru_cell_backward")
+            return checks.expect_array(grads["dh_prev"], h_rows.shape, "gru_cell_backward's dh_prev")
+        except AssertionError as problem:
+            raise LearnerCodeNotReady(str(problem)) from None
+
+    def draw(self, z_bias, scale) -> None:
+        params = self.weights(z_bias, scale)
+        hs = torch_gru.run_gru(self.x, self.h0, **params)
+        entering = np.concatenate([self.h0[:, None], hs[:, :-1]], axis=1)  # the state each step reads
+        identity = np.eye(self.HIDDEN_SIZE)
+        jacobians = torch_gru.gru_step_jacobians(self.x[0], entering[0], **params)  # autograd's, every step
+        expected = jacobians[-1]
+        self.torch_image.set_data(expected)
+        mine, product, norms, torch_norms = identity, identity, [], []
+        for t in range(self.STEPS - 1, -1, -1):
+            step = (self.x[:, t], entering[:, t])
+            mine = self.learner_dh_prev(mine, *step, params)
+            product = product @ jacobians[t]
+            norms.append(np.linalg.norm(mine, 2))
+            torch_norms.append(np.linalg.norm(product, 2))
+            if t == self.STEPS - 1:
+                self.image.set_data(mine)
+                right = np.allclose(mine, expected, rtol=1e-6, atol=1e-9)
+                distance = np.linalg.norm(mine - identity, 2)
+        self.line.set_ydata(np.clip(norms, 1e-12, 10))
+        self.torch_line.set_ydata(np.clip(torch_norms, 1e-12, 10))
+        z = torch_gru.gru_gates(self.x[:, -1], entering[:, -1], **params)["z"]
+        self.note.set_text(f"mean z at the last step: {z.mean():.3f}\n"
+                           f"||your dh_T/dh_(T-1) - I|| = {distance:.3f}\n"
+                           f"after {self.STEPS} steps: {norms[-1]:.2g}")
+        self.ax_jacobian.set_title("yours: $\\partial h_T / \\partial h_{T-1}$" if right else
+                                   "yours differs from autograd: check gru_cell_backward", fontsize=9,
+                                   color="black" if right else PALETTE["red"])
+
+    def not_ready(self, message: str) -> None:
+        self.image.set_data(np.zeros((self.HIDDEN_SIZE, self.HIDDEN_SIZE)))
+        self.line.set_ydata(np.full(self.STEPS, np.nan))
+        self.note.set_text("")
+        self.ax_jacobian.set_title("waiting for your gru_cell_backward", fontsize=9, color=PALETTE["muted"])
 
 
 class MemoryExplorer(Explorer):

@@ -134,3 +134,15 @@ def gru_flip_update_gate(W_x, W_h, b_x, b_h) -> dict[str, np.ndarray]:
     sign = np.ones(3 * hidden)
     sign[hidden : 2 * hidden] = -1.0
     return {"W_x": W_x * sign[:, None], "W_h": W_h * sign[:, None], "b_x": b_x * sign, "b_h": b_h * sign}
+
+
+
+def gru_step_jacobians(x_t, h_prev, W_x, W_h, b_x, b_h) -> np.ndarray:
+    """dh_t/dh_prev (B, H, H) of one torch.nn.GRUCell step for each row of x_t (B, D) and h_prev (B, H), by
+    autograd in one backward pass: row i of each matrix is the gradient of unit i of h_t."""
+    cell = load_gru_cell(W_x, W_h, b_x, b_h)
+    batch, hidden = np.shape(h_prev)
+    x = to_torch(np.repeat(x_t, hidden, axis=0))  # each example H times, one upstream gradient e_i each
+    h = to_torch(np.repeat(h_prev, hidden, axis=0)).requires_grad_(True)
+    cell(x, h).backward(torch.eye(hidden, dtype=DTYPE).repeat(batch, 1))
+    return to_numpy(h.grad).reshape(batch, hidden, hidden)

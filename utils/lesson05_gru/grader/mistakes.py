@@ -1,5 +1,5 @@
-"""Lesson 05, grader side: the likely mistakes of gru_cell_forward and gru_forward, as the
-outputs they would produce ({message: output}).
+"""Lesson 05, grader side: the likely mistakes of gru_cell_forward, gru_forward and gru_cell_backward, as the
+outputs they would produce ({message: output}; for gru_cell_backward {message: {gradient name: wrong value}}).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from utils.lesson05_gru import torch_gru
+from utils.lesson05_gru.grader import reference
 
 _GRU_SEED_CONVENTION = ("you used the seed's convention h = (1 - z) h_prev + z n; torch's is h = (1 - z) n + z h_prev "
                         "(z is the share of the old state that is kept)")
@@ -95,3 +96,52 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h) -> dict[str, np.ndarray]:
         _GRU_B_HN_OUTSIDE: run(x, h0, W_x, W_h, *_gru_b_hn_outside(b_x, b_h)),
         "your candidate ignores the reset gate": states(x, h0, *weights, reset="none"),
     }
+
+
+_BACKWARD_SEED = ("the (1 - z) and z branches are swapped: you differentiated the seed's convention h = (1 - z) h_prev + "
+                  "z n; in torch's, h_t = (1 - z) n + z h_prev, so dn = dh_t * (1 - z) and h_prev's direct share is "
+                  "dh_t * z")
+_BACKWARD_OUTSIDE = ("r applied outside the W_hn product: your gradients are those of r * (W_hn h_prev) + b_hn, but b_hn "
+                     "sits inside the reset gate, r * (W_hn h_prev + b_hn), so db_hn = r * da_n and "
+                     "dr = da_n * (W_hn h_prev + b_hn)")
+_BACKWARD_BEFORE = ("r applied to h_prev before the W_hn product: your gradients are those of W_hn (r * h_prev) + b_hn; "
+                    "torch's reset gate multiplies the product, r * (W_hn h_prev + b_hn)")
+_BACKWARD_DR = ("r multiplies W_hn h_prev + b_hn, so dr = da_n * (W_hn h_prev + b_hn): you left b_hn out of dr, as if r "
+                "were applied outside the W_hn product + b_hn")
+
+
+def gru_cell_backward(dh_t, x_t, h_prev, W_x, W_h, b_x, b_h) -> dict[str, dict[str, np.ndarray]]:
+    """Each likely mistake as {message: {gradient name: wrong value}}, by autograd of the variant it amounts to."""
+    def grads(**variant):
+        return reference.variant_gradients(dh_t, x_t, h_prev, W_x, W_h, b_x, b_h, **variant)
+
+    right = grads()
+    batch = np.shape(x_t)[0]
+    found = {
+        _BACKWARD_SEED: grads(mix="seed"),
+        # before _BACKWARD_OUTSIDE, which gives the same gradients but for db_h's n block
+        _BACKWARD_DR: grads(backward="dr without b_hn"),
+        _BACKWARD_OUTSIDE: grads(reset="outside"),
+        _BACKWARD_BEFORE: grads(reset="before"),
+        _GRU_ORDER: grads(order="zrn"),
+        "dh_prev misses the direct path dh_t * z: h_t = (1 - z) n + z h_prev depends on h_prev itself, not only "
+        "through the gates and the candidate": grads(backward="no direct path"),
+        "dh_prev is more than dh_t * z: h_prev also reaches h_t through r, z and the candidate (add the three blocks' "
+        "gradients times W_h)": grads(backward="direct path only"),
+        "dz has the wrong sign: h_t = n + z (h_prev - n), so dz = dh_t * (h_prev - n)": grads(backward="dz sign"),
+        "the n block of db_h is r * da_n, not da_n: db_h and db_x differ there (b_hn sits inside the reset gate)":
+            {"db_h": right["db_x"]},  # before the next: same db_h
+        "W_hn h_prev + b_hn is scaled by r, so its gradient is r * da_n (in dW_hn, db_hn and dh_prev); you left out r":
+            grads(backward="dhn without r"),
+        "r and z depend on the weights and on h_prev too: you treated the gates as constants (da_r = dr * r (1 - r), "
+        "da_z = dz * z (1 - z))": grads(backward="gates constant"),
+        "the candidate's tanh slope is 1 - n**2; you used 1 - n": grads(backward="tanh slope 1 - n"),
+    }
+    if batch > 1:
+        found["the weight and bias gradients add up over the batch (the loss is a sum); you averaged them"] = {
+            name: right[name] / batch for name in ("dW_x", "dW_h", "db_x", "db_h")}
+    if np.shape(W_h)[1] == 1:  # H = 1: r * (W_hn h) + b_hn and W_hn (r h) + b_hn are one model
+        both = "or applied r to h_prev before the W_hn product (with H = 1 the two agree)"
+        found = {f"{message}, {both}" if message == _BACKWARD_OUTSIDE else message: wrong
+                 for message, wrong in found.items() if message != _BACKWARD_BEFORE}
+    return found

@@ -13,7 +13,7 @@ import numpy as np
 
 from utils import checks
 from utils.lesson05_gru import torch_gru
-from utils.lesson05_gru.grader import mistakes
+from utils.lesson05_gru.grader import mistakes, reference
 
 PACKAGE = "lesson05_gru"
 
@@ -28,11 +28,18 @@ def examples() -> list[tuple[str, dict, object]]:
     rng = np.random.default_rng(52)
     weights = torch_gru.gru_params(torch_gru.gru_cell(2, 4, rng, scale=1.0))
     sequence = {"x": rng.normal(size=(3, 6, 2)), "h0": rng.uniform(-1, 1, size=(3, 4)), **weights}
+    rng = np.random.default_rng(53)
+    weights = torch_gru.gru_params(torch_gru.gru_cell(3, 4, rng, scale=1.0))
+    x_t, h_prev, dh_t = rng.normal(size=(2, 3)), rng.uniform(-1, 1, size=(2, 4)), rng.normal(size=(2, 4))
+    backward = {"dh_t": dh_t, "x_t": x_t, "h_prev": h_prev, **weights}
+    backward_by_hand = {"dh_t": np.array([[1.0]]), "x_t": np.array([[1.0]]), "h_prev": np.array([[0.5]]), **by_hand}
     return [
         ("gru_cell_forward", {"x_t": np.array([[1.0]]), "h_prev": np.array([[0.5]]), **by_hand}, torch_gru.gru_cell_step),
         ("gru_cell_forward", cell, torch_gru.gru_cell_step),
         ("gru_forward", {"x": np.array([[[1.0], [-1.0]]]), "h0": np.array([[0.5]]), **by_hand}, torch_gru.run_gru),
         ("gru_forward", sequence, torch_gru.run_gru),
+        ("gru_cell_backward", backward_by_hand, reference.cell_backward),
+        ("gru_cell_backward", backward, reference.cell_backward),
     ]
 
 
