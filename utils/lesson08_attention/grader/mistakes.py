@@ -232,20 +232,20 @@ def bleu(candidates, references, max_n: int = 4) -> dict[str, float]:
         "your BLEU is on the 0-100 scale of papers: return a fraction in [0, 1]": 100 * bleu_variant(*args),
         "your n-gram counts are not clipped: a candidate n-gram counts at most as often as it occurs in a reference":
             bleu_variant(*args, clip=False),
-        "the brevity penalty is missing: multiply by exp(1 - r / c) when the candidates are shorter (c <= r)":
-            bleu_variant(*args, penalty="none"),
         "the brevity penalty punishes only outputs SHORTER than the references (c <= r); yours punishes longer "
         "ones too": bleu_variant(*args, penalty="both ways"),
         "combine the precisions by a geometric mean, exp(mean of log p_n), not an arithmetic one":
             bleu_variant(*args, mean="arithmetic"),
         "corpus BLEU sums matches and lengths over all sentences before dividing; yours averages sentence BLEUs":
             bleu_variant(*args, corpus=False),
-        "your n-grams stop one order short: use n = 1 to max_n, inclusive": bleu_variant(*args[:2], max(max_n - 1, 1))
-        if max_n > 1 else None,
+        "your n-grams stop one order short: use n = 1 to max_n, inclusive": bleu_variant(*args[:2], max_n - 1)
+        if max_n > 1 else 0.0,
         "the effective reference length is, per candidate, the reference length closest to the candidate's; yours "
         "takes the shortest reference": bleu_variant(*args, penalty="shortest"),
         "the effective reference length is, per candidate, the reference length closest to the candidate's; yours "
         "takes the longest reference": bleu_variant(*args, penalty="longest"),
+        "the brevity penalty is missing: multiply by exp(1 - r / c) when the candidates are shorter (c <= r)":
+            bleu_variant(*args, penalty="none"),
         "clip each n-gram by its largest count in any ONE reference, not by its counts summed over the references":
             bleu_variant(*args, clip_by="sum"),
     }

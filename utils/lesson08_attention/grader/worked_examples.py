@@ -117,6 +117,8 @@ def bleu_cases() -> list[dict]:
     return [{"candidates": c, "references": r, "max_n": n} for c, r, n in [
         ([["the"] * 7], [[the, "there is a cat on the mat".split()]], 1),
         ([the], [[the]], 4),
+        (["the cat is on the mat today".split()], [[the]], 1),
+        ([the], [[the + ["today"], ["the", "cat"]]], 2),
         ([["the", "cat"]], [[the]], 2),
         ([list("abcd"), ["a", "x"]], [[list("abcd")], [["a", "y"]]], 2),
         ([list("2004-03-04")], [[list("2004-03-03")]], 4),
