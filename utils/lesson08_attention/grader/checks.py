@@ -8,6 +8,8 @@ import numpy as np
 import torch
 
 from utils.lesson08_attention.checks import (  # noqa: F401 (the hidden tests import them from here too)
+    FREE_RUNNING,
+    close_tensor,
     expect_attention_weights,
     expect_beam_result,
     expect_model_example,
@@ -15,7 +17,6 @@ from utils.lesson08_attention.checks import (  # noqa: F401 (the hidden tests im
     expect_tokens,
     expect_value_error,
 )
-from utils.lesson08_attention.checks import FREE_RUNNING, close_tensor
 from utils.lesson08_attention.grader import mistakes
 from utils.models import valid_mask
 
