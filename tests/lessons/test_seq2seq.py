@@ -262,8 +262,14 @@ def test_bleu_of_the_committed_models_is_what_the_lesson_says():
         if kind == "no_attention":
             assert (parts["c"], parts["r"]) == (28944, 32943)
             intervals = [i for i, name in enumerate(test.formats) if name == "interval"]
-            assert round(reference.bleu([list(texts[i]) for i in intervals],
-                                        [[list(test.targets[i])] for i in intervals]), 2) == 0.42
+            outputs, targets = [list(texts[i]) for i in intervals], [[list(test.targets[i])] for i in intervals]
+            assert len(intervals) == 813 and sum(len(output) == 10 for output in outputs) == 399
+            assert round(reference.bleu(outputs, targets), 2) == 0.42
+            shares = reference.bleu_parts(outputs, targets)
+            precisions = [m / t for m, t in zip(shares["matches"], shares["totals"], strict=True)]
+            assert round(precisions[0], 2) == 0.87 and round(precisions[3], 2) == 0.37
+            assert round(np.exp(1 - shares["r"] / shares["c"]), 2) == 0.74
+            assert round(np.exp(1 - parts["r"] / parts["c"]), 2) == 0.87
     assert round(scores["no_attention"], 3) == 0.682 and round(scores["attention"], 4) == 0.9997
 
 
