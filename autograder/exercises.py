@@ -37,7 +37,8 @@ EXERCISES: dict[str, dict[str, str]] = {
     "07_language_models": {**_numpy("perplexity", "sample_with_temperature", "bptt_batches"),
                            "CharLM": TORCH, "train_language_model": TORCH,
                            **_checkpoints("bits", "temperature", "detach", "exposure")},
-    "08_attention": {**_numpy("additive_attention"), "Seq2Seq": TORCH, "greedy_decode": TORCH, "beam_search": TORCH,
+    "08_attention": {**_numpy("additive_attention", "dot_attention", "bleu"), "Seq2Seq": TORCH, "greedy_decode": TORCH,
+                     "beam_search": TORCH,
                      **_checkpoints("bottleneck", "attention_cost", "beam_one", "metric")},
 }
 

@@ -37,11 +37,13 @@ answer = sys.stdout
 with contextlib.redirect_stdout(sys.stderr):
     notebook = timings.read(timings.lesson_notebook(lesson))
     namespace = timings.solved_namespace(notebook)
-    controls = {}
+    controls, owners = {}, {}
+    forget = getattr(timings, "forget_kept_pictures", lambda explorer: None)  # older checkouts lack it
     for grade_id, source in timings.explorer_cells(notebook).items():
         explorer = timings.build_explorer(source, namespace)
         explorer.update()
         controls.update({f"{grade_id}.{name}": control for name, control in explorer.controls.items()})
+        owners.update({f"{grade_id}.{name}": explorer for name in explorer.controls})
     values = {name: timings.slider_values(control, moves) for name, control in controls.items()}
     print(json.dumps(list(controls)), file=answer, flush=True)
     for command in sys.stdin:
@@ -50,6 +52,7 @@ with contextlib.redirect_stdout(sys.stderr):
             seconds = timings.run_all_seconds(lesson)
         else:
             value = values[name][int(index)]
+            forget(owners[name])
             start = time.perf_counter()
             controls[name].value = value
             seconds = time.perf_counter() - start

@@ -39,16 +39,35 @@ def run_all_seconds(lesson: str) -> float:
 
 
 def slider_values(control, moves: int) -> list:
-    """`moves` values spread over a control's range (options cycle for dropdowns)."""
+    """`moves` values spread over a control's range, each different from the one before (a move to the value a
+    control already holds fires no update, and would time nothing): options cycle for dropdowns, integer sliders
+    with fewer values than moves step through their range and wrap around."""
     if hasattr(control, "options"):
         options = list(control.options)
         return [options[(options.index(control.value) + 1 + i) % len(options)] for i in range(moves)]
-    values = np.linspace(control.min, control.max, moves)
-    return [type(control.value)(v) for v in values]
+    if isinstance(control.value, int) and control.max - control.min + 1 <= moves:
+        count = control.max - control.min + 1
+        return [control.min + (control.value - control.min + 1 + i) % count for i in range(moves)]
+    values, previous = [], control.value
+    for v in np.linspace(control.min, control.max, moves + 1):
+        v = type(control.value)(v)
+        if v != previous:
+            values.append(v)
+            previous = v
+    return values[:moves]
+
+
+def forget_kept_pictures(explorer) -> None:
+    """Drop the static pictures a blitting figure keeps per view (utils.widgets.BlitFigure.kept), so that a move to a
+    view shown before is timed as a real update, as on its first showing, rather than as a cache hit."""
+    kept = getattr(getattr(explorer, "live", None), "kept", None)
+    if isinstance(kept, dict):
+        kept.clear()
 
 
 def slider_times(lesson: str, moves: int) -> dict[str, list[float]]:
-    """{explorer.control: seconds of each programmatic change (learner's code + drawing + PNG)}."""
+    """{explorer.control: seconds of each programmatic change (learner's code + drawing + PNG), every move to a new
+    value, with no kept picture to reuse (see slider_values and forget_kept_pictures)}."""
     notebook = read(lesson_notebook(lesson))
     namespace = solved_namespace(notebook)
     times = {}
@@ -58,6 +77,7 @@ def slider_times(lesson: str, moves: int) -> dict[str, list[float]]:
         for name, control in explorer.controls.items():
             times[f"{grade_id}.{name}"] = []
             for value in slider_values(control, moves):
+                forget_kept_pictures(explorer)
                 start = time.perf_counter()
                 control.value = value
                 times[f"{grade_id}.{name}"].append(time.perf_counter() - start)

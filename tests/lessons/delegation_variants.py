@@ -682,6 +682,52 @@ def additive_attention(query, keys, values, mask, W_q, W_k, v):
 from utils.lesson08_attention.grader.reference import additive_attention
 """,
     },
+    "dot_attention": {
+        "torch": """
+import torch
+
+def dot_attention(query, keys, values, mask):
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any(axis=1).all():
+        raise ValueError("every row of mask needs a valid position")
+    q, k, vals = (torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in (query, keys, values))
+    scores = torch.einsum("bh,bsh->bs", q, k).masked_fill(~torch.as_tensor(mask), float("-inf"))
+    weights = torch.softmax(scores, dim=1)
+    return torch.einsum("bs,bsv->bv", weights, vals).numpy(), weights.numpy()
+""",
+        "grader side": """
+from utils.lesson08_attention.grader.reference import dot_attention
+""",
+    },
+    "bleu": {
+        "torch": """
+import torch
+
+def bleu(candidates, references, max_n=4):
+    from collections import Counter
+
+    def grams(tokens, n):
+        return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+    matches, totals, c, r = torch.zeros(max_n, dtype=torch.float64), torch.zeros(max_n, dtype=torch.float64), 0, 0
+    for candidate, refs in zip(candidates, references):
+        c += len(candidate)
+        r += min((abs(len(ref) - len(candidate)), len(ref)) for ref in refs)[1]
+        for n in range(1, max_n + 1):
+            mine, most = grams(list(candidate), n), Counter()
+            for ref in refs:
+                most |= grams(list(ref), n)
+            matches[n - 1] += sum((mine & most).values())
+            totals[n - 1] += sum(mine.values())
+    if c == 0 or bool((totals == 0).any()) or bool((matches == 0).any()):
+        return 0.0
+    penalty = 1.0 if c > r else float(torch.exp(torch.tensor(1 - r / c)))
+    return penalty * float(torch.exp(torch.log(matches / totals).mean()))
+""",
+        "grader side": """
+from utils.lesson08_attention.grader.reference import bleu
+""",
+    },
     "Seq2Seq": {
         "grader side": """
 from utils.lesson08_attention.grader import reference

@@ -57,19 +57,73 @@ _STEP = '''
         return self.out(torch.cat([new_state, context], dim=-1)), new_state, weights
 '''
 _FORWARD = '''
-    def forward(self, src, src_lengths, tgt_in):
+    def forward(self, src, src_lengths, tgt_in, teacher_forcing=1.0, rng=None):
         memory, state = self.encode(src, src_lengths)
         mask = torch.arange(src.shape[1])[None, :] < src_lengths[:, None]
         logits = []
+        token = tgt_in[:, 0]
         for t in range(tgt_in.shape[1]):
-            step, state, _ = self.decode_step(tgt_in[:, t], state, memory, mask)
+            step, state, _ = self.decode_step(token, state, memory, mask)
             logits.append(step)
+            if t + 1 < tgt_in.shape[1]:
+                token = tgt_in[:, t + 1]
+                if teacher_forcing < 1:
+                    rng = np.random.default_rng() if rng is None else rng
+                    gold = torch.as_tensor(DRAW)
+                    token = torch.where(gold, token, OWN)
         return torch.stack(logits, dim=1)
 '''
+_FORWARD_PARTS = {"DRAW": "rng.random(tgt_in.shape[0]) < teacher_forcing", "OWN": "step.detach().argmax(dim=-1)"}
 
 
-def _model(encode=_ENCODE, step=_STEP, forward=_FORWARD, score=_SCORE):
+def _model(encode=_ENCODE, step=_STEP, forward=_FORWARD, score=_SCORE, **forward_parts):
+    for key, value in {**_FORWARD_PARTS, **forward_parts}.items():
+        forward = forward.replace(key, value)
     return _INIT + encode + step.replace("SCORE", score) + forward
+
+
+_DOT = "def dot_attention(query, keys, values, mask):\n"
+_DOT_SCORES = "    e = np.einsum('bh,bsh->bs', query, keys)\n"
+
+
+def _dot(scores=_DOT_SCORES, softmax=_SOFTMAX, ret=_RETURN, check=_CHECK):
+    return _DOT + check + scores + softmax + ret
+
+
+_BLEU = '''def bleu(candidates, references, max_n=4):
+    from collections import Counter
+
+    def grams(tokens, n):
+        return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+    matches, totals = [0] * max_n, [0] * max_n
+    c = r = 0
+    for candidate, refs in zip(candidates, references):
+        c += len(candidate)
+        r += REF_LENGTH
+        for n in range(1, ORDERS):
+            mine = grams(list(candidate), n)
+            most = Counter()
+            for ref in refs:
+                most = COMBINE
+            matches[n - 1] += MATCHED
+            totals[n - 1] += sum(mine.values())
+    if c == 0 or min(totals) == 0 or min(matches) == 0:
+        return 0.0
+    precisions = np.array(matches) / np.array(totals)
+    penalty = PENALTY
+    return float(penalty * MEAN)
+'''
+_BLEU_PARTS = {"REF_LENGTH": "min((abs(len(ref) - len(candidate)), len(ref)) for ref in refs)[1]",
+               "ORDERS": "max_n + 1", "COMBINE": "most | grams(list(ref), n)", "MATCHED": "sum((mine & most).values())",
+               "PENALTY": "1.0 if c > r else np.exp(1 - r / c)", "MEAN": "np.exp(np.log(precisions).mean())"}
+
+
+def _bleu(**changes):
+    code = _BLEU
+    for key, value in {**_BLEU_PARTS, **changes}.items():
+        code = code.replace(key, value)
+    return code
 
 
 _GREEDY = '''def greedy_decode(model, src, src_lengths, max_len):
@@ -172,7 +226,59 @@ MUTANTS = {
         "returns the scores as weights": _attention(
             ret="    return np.einsum('bs,bsh->bh', w, values), np.where(mask, e, 0.0)\n"),
     },
+    "dot_attention": {
+        "mask after the softmax, not renormalised": _dot(softmax=(
+            "    w = np.exp(e - e.max(axis=1, keepdims=True))\n"
+            "    w = w / w.sum(axis=1, keepdims=True) * mask\n")),
+        "ignores the mask": _dot(softmax=(
+            "    w = np.exp(e - e.max(axis=1, keepdims=True))\n"
+            "    w = w / w.sum(axis=1, keepdims=True)\n")),
+        "subtracts 50 at masked positions": _dot(softmax=(
+            "    e = np.where(mask, e, e - 50.0)\n"
+            "    w = np.exp(e - e.max(axis=1, keepdims=True))\n"
+            "    w = w / w.sum(axis=1, keepdims=True)\n")),
+        "scaled by 1/sqrt(H)": _dot(scores="    e = np.einsum('bh,bsh->bs', query, keys) / np.sqrt(query.shape[1])\n"),
+        "softmax over the batch axis": _dot(softmax=(
+            "    e = np.where(mask, e, -1e300)\n"
+            "    w = np.exp(e - e.max(axis=0, keepdims=True)) * mask\n"
+            "    w = w / w.sum(axis=0, keepdims=True)\n")),
+        "context from the keys": _dot(ret="    return np.einsum('bs,bsh->bh', w, keys), w\n"),
+        "no max subtraction (overflows)": _dot(softmax=(
+            "    w = np.where(mask, np.exp(e), 0.0)\n"
+            "    w = w / w.sum(axis=1, keepdims=True)\n")),
+        "NaN instead of an error for an empty row": _dot(check=""),
+        "returns the scores as weights": _dot(ret="    return np.einsum('bs,bsh->bh', w, values), np.where(mask, e, 0.0)\n"),
+    },
+    "bleu": {
+        "no clipping": _bleu(MATCHED="sum(count for gram, count in mine.items() if gram in most)"),
+        "no brevity penalty": _bleu(PENALTY="1.0"),
+        "penalises longer outputs too": _bleu(PENALTY="np.exp(1 - max(r / c, c / r))"),
+        "arithmetic mean of the precisions": _bleu(MEAN="precisions.mean()"),
+        "average of sentence BLEUs": (_bleu().replace("def bleu(", "def corpus_bleu(") +
+                                      "\n\ndef bleu(candidates, references, max_n=4):\n"
+                                      "    scores = [corpus_bleu([c], [r], max_n) for c, r in zip(candidates, references)]\n"
+                                      "    return float(np.mean(scores)) if scores else 0.0\n"),
+        "orders 1 to max_n - 1": _bleu(ORDERS="max_n"),
+        "shortest reference for the penalty": _bleu(REF_LENGTH="min(len(ref) for ref in refs)"),
+        "clips by the summed reference counts": _bleu(COMBINE="most + grams(list(ref), n)"),
+        "on the 0-100 scale": _bleu(MEAN="100 * np.exp(np.log(precisions).mean())"),
+        "brevity penalty exp(1 - c / r)": _bleu(PENALTY="1.0 if c > r else np.exp(1 - c / r)"),
+    },
     "Seq2Seq": {
+        "no-attention context averages the valid states": _model(step=_STEP.replace(
+            "context = memory[torch.arange(memory.shape[0]), last]",
+            "context = (memory * mask[:, :, None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)").replace(
+            "weights = torch.nn.functional.one_hot(last, memory.shape[1]).float()",
+            "weights = mask.float() / mask.sum(dim=1, keepdim=True)")),
+        "scheduled sampling ignores the ratio (always teacher forcing)": _model(
+            DRAW="np.ones(tgt_in.shape[0], dtype=bool)"),
+        "scheduled sampling with the ratio inverted": _model(DRAW="rng.random(tgt_in.shape[0]) >= teacher_forcing"),
+        "scheduled sampling draws from torch's global generator": _model(
+            DRAW="(torch.rand(tgt_in.shape[0]) < teacher_forcing).numpy()"),
+        "scheduled sampling: one draw per batch, not per example": _model(
+            DRAW="np.full(tgt_in.shape[0], rng.random() < teacher_forcing)"),
+        "free running feeds the token with the lowest score": _model(OWN="step.detach().argmin(dim=-1)"),
+        "free running feeds BOS": _model(OWN="torch.full_like(token, BOS)"),
         "ignores src_lengths": _model(encode='''
     def encode(self, src, src_lengths):
         outputs, last = self.encoder(self.src_embed(src))
@@ -187,9 +293,7 @@ MUTANTS = {
         "fixed context after the padding": _model(step=_STEP.replace(
             "context = memory[torch.arange(memory.shape[0]), last]", "context = memory[:, -1]")),
         "forward feeds its own predictions": _model(forward=_FORWARD.replace(
-            "step, state, _ = self.decode_step(tgt_in[:, t], state, memory, mask)",
-            "step, state, _ = self.decode_step(tgt_in[:, 0] if t == 0 else logits[-1].argmax(-1), state, memory, "
-            "mask)")),
+            "token = tgt_in[:, t + 1]\n", "token = step.detach().argmax(dim=-1)\n")),
         "context from the first position": _model(step=_STEP.replace(
             "context = (weights[:, :, None] * memory).sum(dim=1)", "context = memory[:, 0]")),
     },
@@ -237,6 +341,87 @@ MUTANTS = {
 }
 
 ALTERNATIVES = {
+    "dot_attention": {
+        "loop over rows, valid positions only": (
+            _DOT +
+            "    B, S = mask.shape\n"
+            "    context = np.zeros((B, values.shape[2]))\n"
+            "    weights = np.zeros((B, S))\n"
+            "    for b in range(B):\n"
+            "        valid = np.flatnonzero(mask[b])\n"
+            "        if valid.size == 0:\n"
+            "            raise ValueError(f'row {b} of mask has nothing to attend to')\n"
+            "        e = keys[b, valid] @ query[b]\n"
+            "        p = np.exp(e - e.max())\n"
+            "        weights[b, valid] = p / p.sum()\n"
+            "        context[b] = weights[b] @ values[b]\n"
+            "    return context, weights\n"),
+        "matmul and logsumexp": (
+            _DOT +
+            "    m = np.asarray(mask, dtype=bool)\n"
+            "    if (~m).all(axis=-1).any():\n"
+            "        raise ValueError('dot_attention needs a valid position in every row')\n"
+            "    e = (keys @ query[:, :, None])[:, :, 0]\n"
+            "    top = np.max(np.where(m, e, -np.inf), axis=-1, keepdims=True)\n"
+            "    log_z = top + np.log(np.sum(np.where(m, np.exp(np.where(m, e, top) - top), 0.0), axis=-1, "
+            "keepdims=True))\n"
+            "    w = np.where(m, np.exp(np.where(m, e, log_z) - log_z), 0.0)\n"
+            "    return (w[:, None, :] @ values)[:, 0, :], w\n"),
+    },
+    "bleu": {
+        "dicts and logs, per order": '''def bleu(candidates, references, max_n=4):
+    import math
+
+    def counts(tokens, n):
+        table = {}
+        for i in range(len(tokens) - n + 1):
+            key = tuple(tokens[i:i + n])
+            table[key] = table.get(key, 0) + 1
+        return table
+
+    log_sum = 0.0
+    for n in range(1, max_n + 1):
+        hit = total = 0
+        for candidate, refs in zip(candidates, references):
+            mine = counts(candidate, n)
+            ref_tables = [counts(ref, n) for ref in refs]
+            for gram, k in mine.items():
+                hit += min(k, max(table.get(gram, 0) for table in ref_tables))
+                total += k
+        if hit == 0 or total == 0:
+            return 0.0
+        log_sum += math.log(hit / total)
+    c = sum(len(candidate) for candidate in candidates)
+    r = 0
+    for candidate, refs in zip(candidates, references):
+        lengths = sorted(len(ref) for ref in refs)
+        r += min(lengths, key=lambda n: abs(n - len(candidate)))
+    if c == 0:
+        return 0.0
+    brevity = 1.0 if c > r else math.exp(1 - r / c)
+    return brevity * math.exp(log_sum / max_n)
+''',
+        "numpy arrays of n-gram strings": '''def bleu(candidates, references, max_n=4):
+    from collections import Counter
+
+    c = sum(map(len, candidates))
+    if c == 0:
+        return 0.0
+    r = sum(sorted((len(ref) for ref in refs), key=lambda n: (abs(n - len(cand)), n))[0]
+            for cand, refs in zip(candidates, references))
+    precisions = []
+    for n in range(1, max_n + 1):
+        clipped = np.array([sum((Counter(zip(*[cand[i:] for i in range(n)])) & Counter(
+            {g: max(Counter(zip(*[ref[i:] for i in range(n)]))[g] for ref in refs)
+             for g in set(zip(*[cand[i:] for i in range(n)]))})).values())
+            for cand, refs in zip(candidates, references)])
+        total = np.array([max(len(cand) - n + 1, 0) for cand in candidates])
+        if total.sum() == 0 or clipped.sum() == 0:
+            return 0.0
+        precisions.append(clipped.sum() / total.sum())
+    return float(min(1.0, np.exp(1 - r / c)) * np.prod(precisions) ** (1 / max_n))
+''',
+    },
     "additive_attention": {
         "loop over rows, valid positions only": (
             _ATT +
@@ -284,13 +469,21 @@ ALTERNATIVES = {
         "preallocated logits, bmm": _model(step=_STEP.replace(
             "context = (weights[:, :, None] * memory).sum(dim=1)",
             "context = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)"), forward='''
-    def forward(self, src, src_lengths, tgt_in):
+    def forward(self, src, src_lengths, tgt_in, teacher_forcing=1.0, rng=None):
         memory, state = self.encode(src, src_lengths)
         mask = torch.arange(src.shape[1]).expand(src.shape[0], -1) < src_lengths.unsqueeze(1)
         B, T = tgt_in.shape
+        if teacher_forcing >= 1:
+            true = torch.ones(B, T, dtype=torch.bool)
+        else:
+            draws = (rng if rng is not None else np.random.default_rng()).random((T - 1, B)).T
+            true = torch.cat([torch.ones(B, 1, dtype=torch.bool), torch.from_numpy(draws < teacher_forcing)], dim=1)
         logits = None
+        token = tgt_in[:, 0]
         for t in range(T):
-            step, state, _ = self.decode_step(tgt_in[:, t], state, memory, mask)
+            if t > 0:
+                token = torch.where(true[:, t], tgt_in[:, t], logits[:, t - 1].detach().argmax(-1))
+            step, state, _ = self.decode_step(token, state, memory, mask)
             if logits is None:
                 logits = step.new_zeros(B, T, step.shape[-1])
             logits[:, t] = step
@@ -424,7 +617,8 @@ ALTERNATIVES = {
 }
 
 WRONG = {
-    "additive_attention": "context from the keys", "Seq2Seq": "ignores src_lengths",
+    "additive_attention": "context from the keys", "dot_attention": "ignores the mask",
+    "bleu": "no clipping", "Seq2Seq": "ignores src_lengths",
     "greedy_decode": "never feeds back its prediction", "beam_search": "adds logits, not log-probabilities",
     "checkpoint_bottleneck": "all states", "checkpoint_attention_cost": "no attention size",
     "checkpoint_beam_one": "exhaustive", "checkpoint_metric": "BLEU",
@@ -440,7 +634,21 @@ VISIBLE_MESSAGES = {
     ("additive_attention", "tanh missing"): "tanh is missing",
     ("additive_attention", "context from the keys"): "VALUES",
     ("additive_attention", "NaN instead of an error for an empty row"): "raise ValueError",
+    ("dot_attention", "mask after the softmax, not renormalised"): "still get weight",
+    ("dot_attention", "ignores the mask"): "exactly zero weight",
+    ("dot_attention", "scaled by 1/sqrt(H)"): "sqrt(H)",
+    ("dot_attention", "NaN instead of an error for an empty row"): "raise ValueError",
+    ("bleu", "no clipping"): "clipped",
+    ("bleu", "no brevity penalty"): "brevity penalty is missing",
+    ("bleu", "arithmetic mean of the precisions"): "geometric mean",
+    ("bleu", "average of sentence BLEUs"): "averages sentence BLEUs",
+    ("bleu", "orders 1 to max_n - 1"): "one order short",
+    ("bleu", "shortest reference for the penalty"): "shortest reference",
+    ("bleu", "on the 0-100 scale"): "0-100",
     ("Seq2Seq", "ignores src_lengths"): "after the padding",
+    ("Seq2Seq", "no-attention context averages the valid states"): "LAST VALID state",
+    ("Seq2Seq", "scheduled sampling ignores the ratio (always teacher forcing)"): "still reads the true tokens",
+    ("Seq2Seq", "scheduled sampling draws from torch's global generator"): "rng",
     ("Seq2Seq", "attention ignores the mask"): "exactly zero weight",
     ("greedy_decode", "never feeds back its prediction"): "never feeds back",
     ("greedy_decode", "no PAD after EOS"): "PAD",

@@ -222,3 +222,112 @@ def test_explorers_wait_for_the_learners_seq2seq():
 def test_a_namedtuple_crosses_the_graders_channel_as_a_tuple():
     result = torch.nn.Linear(2, 2).load_state_dict(torch.nn.Linear(2, 2).state_dict())
     assert rpc.decode(rpc.encode(result)) == ([], [])
+
+
+def test_dot_attention_reference_masks_exactly_and_matches_a_loop():
+    rng = np.random.default_rng(3)
+    query, keys, values = rng.normal(size=(3, 4)), rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 5, 2))
+    mask = np.arange(5) < np.array([[5], [1], [3]])
+    context, weights = reference.dot_attention(query, keys, values, mask)
+    for b in range(3):
+        e = keys[b, mask[b]] @ query[b]
+        w = np.exp(e - e.max()) / np.exp(e - e.max()).sum()
+        assert np.allclose(weights[b, mask[b]], w) and (weights[b, ~mask[b]] == 0).all()
+        assert np.allclose(context[b], w @ values[b, mask[b]])
+    expect_value_error(reference.dot_attention, (query, keys, values, np.zeros((3, 5), dtype=bool)), "reference")
+    assert all(np.shape(wrong["weights"]) == (3, 5) for wrong in mistakes.dot_attention(query, keys, values, mask).values())
+
+
+@pytest.mark.parametrize("candidates,references,max_n,expected", [
+    ([["the"] * 7], [["the cat is on the mat".split(), "there is a cat on the mat".split()]], 1, 2 / 7),
+    ([list("2004-03-04")], [[list("2004-03-03")]], 4, 0.6 ** 0.25),
+    ([["the", "cat"]], [["the cat is on the mat".split()]], 2, np.exp(-2.0)),
+    ([list("abcd"), ["a", "x"]], [[list("abcd")], [["a", "y"]]], 2, np.sqrt(5 / 8)),
+    ([list("abcdef")], [[list("abdcef")]], 4, 0.0), ([[]], [[["a"]]], 1, 0.0),
+    # a tie in the closest reference length takes the shorter: r = 4, c = 5 > r, no penalty
+    ([list("abcde")], [[list("abcd"), list("abcdef")]], 1, 1.0),
+])
+def test_reference_bleu_on_hand_worked_examples(candidates, references, max_n, expected):
+    assert reference.bleu(candidates, references, max_n) == pytest.approx(expected, abs=1e-12)
+    assert mistakes.bleu_variant(candidates, references, max_n) == pytest.approx(expected, abs=1e-12)
+
+
+def test_bleu_of_the_committed_models_is_what_the_lesson_says():
+    test = dates.test_set()
+    scores = {}
+    for kind in pretrained.KINDS:
+        texts = training.predict(pretrained.load_model(kind, reference.Seq2Seq), test, reference.greedy_decode)
+        parts = reference.bleu_parts([list(t) for t in texts], [[list(t)] for t in test.targets])
+        scores[kind] = reference.bleu([list(t) for t in texts], [[list(t)] for t in test.targets])
+        if kind == "no_attention":
+            assert (parts["c"], parts["r"]) == (28944, 32943)
+            intervals = [i for i, name in enumerate(test.formats) if name == "interval"]
+            outputs, targets = [list(texts[i]) for i in intervals], [[list(test.targets[i])] for i in intervals]
+            assert len(intervals) == 813 and sum(len(output) == 10 for output in outputs) == 399
+            assert round(reference.bleu(outputs, targets), 2) == 0.42
+            shares = reference.bleu_parts(outputs, targets)
+            precisions = [m / t for m, t in zip(shares["matches"], shares["totals"], strict=True)]
+            assert round(precisions[0], 2) == 0.87 and round(precisions[3], 2) == 0.37
+            assert round(np.exp(1 - shares["r"] / shares["c"]), 2) == 0.74
+            assert round(np.exp(1 - parts["r"] / parts["c"]), 2) == 0.87
+    assert round(scores["no_attention"], 3) == 0.682 and round(scores["attention"], 4) == 0.9997
+
+
+def test_scheduled_sampling_in_the_reference_forward_at_both_ends_and_in_between():
+    from utils.lesson08_attention.grader.checks import expect_scheduled_sampling, teacher_choices
+
+    model = reference.seeded_model(4, hidden_size=8, scale=2.0)
+    rng = np.random.default_rng(0)
+    B, S, T = 32, 6, 12
+    lengths = torch.tensor(rng.integers(1, S + 1, B))
+    src = torch.tensor(rng.integers(1, 20, (B, S))) * valid_mask(lengths, S)
+    tgt_in = torch.tensor(np.c_[np.full((B, 1), dates.BOS), rng.integers(3, 13, (B, T - 1))])
+    with torch.no_grad():
+        forced = model(src, lengths, tgt_in)
+        assert torch.equal(model(src, lengths, tgt_in, teacher_forcing=1.0, rng=np.random.default_rng(1)), forced)
+        free = model(src, lengths, tgt_in, teacher_forcing=0.0, rng=np.random.default_rng(1))
+        greedy = reference.greedy_decode(model, src, lengths, T)
+        fed = torch.cat([tgt_in[:, :1], free[:, :-1].argmax(dim=-1)], dim=1)
+        assert torch.allclose(model(src, lengths, fed), free)  # free running is teacher forcing on its own outputs
+        assert torch.equal(free.argmax(dim=-1)[:, 0], greedy[:, 0])
+        half = [model(src, lengths, tgt_in, teacher_forcing=0.5, rng=np.random.default_rng(7)) for _ in range(2)]
+        assert torch.equal(half[0], half[1])
+    choices = teacher_choices(free, model, src, lengths, tgt_in, "free")
+    assert (choices <= 0).all()
+    for ratio in (0.0, 0.25, 0.5, 0.9, 1.0):
+        share = expect_scheduled_sampling(model, model, src, lengths, tgt_in, ratio, 5, "reference")
+        assert abs(share - ratio) < 0.1
+
+
+def test_a_scheduled_sampling_that_ignores_the_ratio_is_caught():
+    from utils.lesson08_attention.grader.checks import expect_scheduled_sampling
+
+    class Inverted(reference.Seq2Seq):
+        def forward(self, src, src_lengths, tgt_in, teacher_forcing=1.0, rng=None):
+            return super().forward(src, src_lengths, tgt_in, 1 - teacher_forcing if teacher_forcing < 1 else 1.0, rng)
+
+    reference_model = reference.seeded_model(6, hidden_size=8, scale=2.0)
+    model = Inverted(**{**reference.MODEL_SIZES, "hidden_size": 8})
+    model.load_state_dict(reference_model.state_dict())
+    rng = np.random.default_rng(2)
+    lengths = torch.tensor(rng.integers(1, 7, 40))
+    src = torch.tensor(rng.integers(1, 20, (40, 6))) * valid_mask(lengths, 6)
+    tgt_in = torch.tensor(np.c_[np.full((40, 1), dates.BOS), rng.integers(3, 13, (40, 14))])
+    with pytest.raises(AssertionError, match="ratio is 20%"):
+        expect_scheduled_sampling(model, reference_model, src, lengths, tgt_in, 0.2, 1, "inverted")
+
+
+def test_the_fixed_context_check_names_averaged_weights():
+    from utils.lesson08_attention.checks import AVERAGED_CONTEXT, expect_fixed_context_weights
+
+    mask = torch.tensor([[True, True, True, False], [True, False, False, False]])
+    expect_fixed_context_weights(torch.tensor([[0.0, 0, 1, 0], [1, 0, 0, 0]]), mask, "right")
+    with pytest.raises(AssertionError, match="LAST VALID"):
+        expect_fixed_context_weights(mask.double() / mask.sum(dim=1, keepdim=True), mask, "averaged")
+    assert "average" in AVERAGED_CONTEXT
+
+
+def test_training_with_a_ratio_uses_the_models_own_forward_and_is_seeded():
+    runs = [training.train(reference.seeded_model(0, hidden_size=8), steps=3, batch_size=8, eval_size=10,
+                           teacher_forcing=0.5) for _ in range(2)]
+    assert runs[0].losses == runs[1].losses and len(runs[0].losses) == 3

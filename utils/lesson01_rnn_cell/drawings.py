@@ -58,8 +58,9 @@ def draw_wiring(ax, kind: str, steps: int = 4):
         decoder_x = last + 1.4
         plots.arrow(ax, (last + 0.42, 0), (decoder_x - 0.42, 0), color=PALETTE["red"])
         ax.text(last + 0.7, 0.14, "$c$", color=PALETTE["red"], ha="center", fontsize=9)
-        plots.draw_unrolled(ax, 3, inputs=[], x0=decoder_x, cell_label="dec", output_label="y", h0=False,
-                      color=PALETTE["decoder"])
+        # the decoder's states are s_t, as lesson 08 names them (the encoder's are h_t)
+        plots.draw_unrolled(ax, 3, inputs=[], x0=decoder_x, cell_label="dec", state_label="s", output_label="y",
+                            h0=False, color=PALETTE["decoder"])
 
 
 def draw_wirings():

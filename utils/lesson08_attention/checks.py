@@ -74,6 +74,11 @@ def close_tensor(actual, expected, what: str, atol=2e-5, rtol=1e-4, mistakes: di
                         rtol=rtol, atol=atol)
 
 
+AVERAGED_CONTEXT = ("without attention the fixed context is the encoder's LAST VALID state, with weights one-hot at "
+                    "position src_lengths - 1; yours spreads them over the valid positions (an average of the states)")
+FREE_RUNNING = ("with teacher_forcing=0.0 the decoder must read its own most probable token of the previous step at "
+                "every step after BOS (free running)")
+
 UNPACKED_STATE = ("your state is the encoder's state after the padding: the decoder must start from the state after "
                   "the last VALID position (use src_lengths, e.g. pack_padded_sequence)")
 
@@ -82,7 +87,9 @@ def expect_model_example(model, example: dict, what: str) -> None:
     """The learner's model (holding the example's weights) against what the example says a correct one gives: encode
     (memory at the valid positions, state), one decode_step from the example's memory and state, and forward under
     teacher forcing. `example`: src, src_lengths, tgt_in, attention, memory, state, unpacked_state (the state a model
-    ignoring src_lengths gives), step_logits, step_state, step_weights, logits."""
+    ignoring src_lengths gives), step_logits, step_state, step_weights, logits; and, where given, free_logits (forward
+    with teacher_forcing=0.0, free running). Without attention the weights must be one-hot on the last valid position
+    (the fixed context), as the lesson states."""
     src, src_lengths, tgt_in = (torch.as_tensor(example[name], dtype=torch.long)
                                 for name in ("src", "src_lengths", "tgt_in"))
     memory, state = (torch.as_tensor(example[name], dtype=torch.float32) for name in ("memory", "state"))
@@ -109,9 +116,53 @@ def expect_model_example(model, example: dict, what: str) -> None:
             expect_attention_weights(np.asarray(torch.as_tensor(result[2]).detach().double()), mask.numpy(),
                                      f"{what}.decode_step, weights", tolerance=1e-5)
             close_tensor(result[2], example["step_weights"], f"{what}.decode_step, weights")
+        else:
+            expect_fixed_context_weights(result[2], mask, f"{what}.decode_step, weights")
         close_tensor(result[1], example["step_state"], f"{what}.decode_step, new state")
         close_tensor(result[0], example["step_logits"], f"{what}.decode_step, logits")
         close_tensor(model(src, src_lengths, tgt_in), example["logits"], f"{what}.forward (teacher forcing), logits")
+        if "free_logits" in example:
+            expect_teacher_forcing_ratios(model, src, src_lengths, tgt_in, example["logits"], example["free_logits"],
+                                          what)
+
+
+def expect_fixed_context_weights(weights, mask, what: str) -> None:
+    """Assert a no-attention decode_step's weights (B, S) are one-hot on each row's last valid position."""
+    if weights is None:
+        raise AssertionError(f"{what}: returned None; without attention return the one-hot (B, S) weights of the "
+                             "fixed context")
+    mask = np.asarray(mask, dtype=bool)
+    array = checks.expect_array(np.asarray(torch.as_tensor(weights).detach().double()), mask.shape, what)
+    one_hot = np.eye(mask.shape[1])[mask.sum(axis=1) - 1]
+    if np.abs(array - one_hot).max() > 1e-6:
+        spread = ((array > 1e-6) == mask).all() and np.allclose(array.sum(axis=1), 1)
+        raise AssertionError(f"{what}: {AVERAGED_CONTEXT}" if spread else
+                             f"{what}: without attention the weights must be one-hot at each row's last valid position "
+                             f"(src_lengths - 1), the fixed context; row 0 is {np.round(array[0], 3).tolist()}")
+
+
+def expect_teacher_forcing_ratios(model, src, src_lengths, tgt_in, forced, free, what: str) -> None:
+    """Scheduled sampling at its two ends: forward with teacher_forcing=1.0 (and any rng) is teacher forcing, and
+    with 0.0 free running (`forced` and `free`: the logits a correct model gives); a ratio in between, drawn from
+    the rng passed, repeats itself with a generator seeded alike and advances that generator."""
+    with torch.no_grad():
+        try:
+            ones = model(src, src_lengths, tgt_in, teacher_forcing=1.0, rng=np.random.default_rng(0))
+            zeros = model(src, src_lengths, tgt_in, teacher_forcing=0.0, rng=np.random.default_rng(0))
+        except TypeError as error:
+            raise AssertionError(f"{what}.forward must take teacher_forcing and rng: forward(src, src_lengths, tgt_in, "
+                                 f"teacher_forcing=1.0, rng=None) ({error})") from None
+        close_tensor(ones, forced, f"{what}.forward with teacher_forcing=1.0 (must be teacher forcing), logits")
+        close_tensor(zeros, free, f"{what}.forward with teacher_forcing=0.0 (free running), logits",
+                     mistakes={f"{FREE_RUNNING}; yours still reads the true tokens": forced})
+        rngs = [np.random.default_rng(808), np.random.default_rng(808)]
+        before = rngs[0].bit_generator.state
+        halves = [model(src, src_lengths, tgt_in, teacher_forcing=0.5, rng=rng) for rng in rngs]
+        close_tensor(halves[1], halves[0], f"{what}.forward with teacher_forcing=0.5 and two generators seeded alike "
+                     "(the draws must come from rng only)")
+        if rngs[0].bit_generator.state == before:
+            raise AssertionError(f"{what}.forward with teacher_forcing=0.5 drew nothing from rng: draw the choice "
+                                 "between the true and your own token from the Generator passed in")
 
 
 def _listed(mistakes) -> dict:
@@ -189,12 +240,12 @@ def example_weights(sizes: dict, seed: int, attention: bool = True, eos_bias: fl
 
 
 def example_model(Seq2Seq, sizes: dict, seed: int, eos_bias: float = 0.0, scale: float = 1.0,
-                  what: str = "Seq2Seq(attention=True)"):
-    """Seq2Seq(**sizes, attention=True) (the learner's class, or the reference) holding example_weights; its layout
-    checked first. The contract's model has no dropout, so training mode changes nothing."""
-    model = Seq2Seq(**sizes, attention=True)
-    weights = example_weights(sizes, seed, eos_bias=eos_bias, scale=scale)
-    expect_same_layout(model.state_dict(), weights, what)
+                  what: str | None = None, attention: bool = True):
+    """Seq2Seq(**sizes, attention=attention) (the learner's class, or the reference) holding example_weights; its
+    layout checked first. The contract's model has no dropout, so training mode changes nothing."""
+    model = Seq2Seq(**sizes, attention=attention)
+    weights = example_weights(sizes, seed, attention=attention, eos_bias=eos_bias, scale=scale)
+    expect_same_layout(model.state_dict(), weights, what or f"Seq2Seq(attention={attention})")
     model.load_state_dict(weights)
     return model  # as built (no .eval(): graded, the learner's model lives in their process and stays there)
 

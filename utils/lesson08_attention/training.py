@@ -1,6 +1,7 @@
 """Lesson 08's training and scoring of encoder-decoders, on any model with the lesson's contract (the learner's
 Seq2Seq; see grader/reference.py for the contract): decoded texts, exact match, character accuracy, accuracy
-against input length, and a seeded training loop with teacher forcing (through the model's own forward).
+against input length, and a seeded training loop with teacher forcing or scheduled sampling (through the model's
+own forward).
 Target ids: 0 pads, 1 = BOS, 2 = EOS."""
 
 from __future__ import annotations
@@ -66,22 +67,23 @@ def train(model, *, steps: int, batch_size: int = 64, lr: float = 0.005, teacher
           interval_share: float = dates.INTERVAL_SHARE, decode=None, sampled_logits=None) -> Run:
     """Train `model` (any object with the contract's interface and .parameters()) on fresh training examples.
 
-    Cross-entropy on every target token, Adam, gradients clipped to norm 1. With teacher forcing (the default,
-    `teacher_forcing` 1) the logits are the model's own forward on BOS and the shifted target. With a ratio below
-    1 (scheduled sampling: the decoder's next input is the true previous token with that probability, per example
-    and step, otherwise its own most probable one) they are `sampled_logits(model, src, lengths, tgt, ratio,
-    generator)`, which the grader side holds (grader/reference.py; `python -m utils.checkpoints 08` passes it).
+    Cross-entropy on every target token, Adam, gradients clipped to norm 1. The logits are the model's own
+    forward on BOS and the shifted target: with `teacher_forcing` 1 (the default) `model(src, lengths, tgt_in)`,
+    teacher forcing; with a ratio below 1 `model(src, lengths, tgt_in, teacher_forcing=ratio, rng=rng)`, scheduled
+    sampling (the decoder's next input is the true previous token with that probability, per example and step,
+    otherwise its own most probable one), with a numpy Generator seeded from `seed`. `sampled_logits(model, src,
+    lengths, tgt, ratio, generator)` (a torch.Generator), if given, computes those logits instead: the grader side's
+    version that trained the committed teacher-forcing models (`python -m utils.checkpoints 08` passes it).
     Every `eval_every` steps (0: only at the end) the exact match of `decode` (e.g. the learner's greedy_decode;
     None: no evaluation) on the first `eval_size` held-out examples is recorded (the run's scores). `time_limit`
     (seconds) stops early. `interval_share`: the share of examples (training and evaluation) that are intervals
     between two dates. Seeded.
     """
-    if teacher_forcing < 1.0 and sampled_logits is None:
-        raise ValueError("a teacher-forcing ratio below 1 needs sampled_logits (the grader side's scheduled sampling)")
     rng = np.random.default_rng(seed)
     split = dates.split_dates()
     evaluation = dates.test_set(eval_size, interval_share=interval_share)
     generator = torch.Generator().manual_seed(seed)
+    sampling_rng = np.random.default_rng([seed, 8])  # the learner's scheduled sampling draws (not the batches')
     optimizer = AdamSteps(model, lr, clip=1.0)
     run = Run(model)
     start = time.perf_counter()
@@ -91,8 +93,11 @@ def train(model, *, steps: int, batch_size: int = 64, lr: float = 0.005, teacher
         src, lengths, tgt = (torch.as_tensor(a) for a in (batch.src, batch.lengths, batch.tgt))
         if teacher_forcing >= 1.0:
             logits = model(src, lengths, torch.as_tensor(dates.with_bos(batch.tgt)))
-        else:
+        elif sampled_logits is not None:
             logits = sampled_logits(model, src, lengths, tgt, teacher_forcing, generator)
+        else:
+            logits = model(src, lengths, torch.as_tensor(dates.with_bos(batch.tgt)), teacher_forcing=teacher_forcing,
+                           rng=sampling_rng)
         loss = nn.functional.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=PAD, reduction="sum")
         loss = loss / (tgt != PAD).sum()
         optimizer.step(loss)

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from utils.lesson08_attention.grader.reference import BOS, EOS, PAD, _as_long
+from utils.lesson08_attention.grader.reference import ngram_counts as reference_counts
 from utils.models import valid_mask
 
 
@@ -152,4 +153,99 @@ def beam_search(model, src, src_lengths, beam_width: int, max_len: int) -> dict[
         "each hypothesis was extended by its own best token only: pick the beam_width best extensions over ALL "
         "hypotheses and tokens": beam_variant(*args, local=True),
         "the EOS token's log-probability belongs in the score": beam_variant(*args, eos_in_score=False),
+    }
+
+
+def dot_attention(query, keys, values, mask) -> dict[str, dict[str, np.ndarray]]:
+    """Likely wrong (context, weights) of dot_attention, as {message: {"context": ..., "weights": ...}}."""
+    query, keys, values = (np.asarray(a, dtype=np.float64) for a in (query, keys, values))
+    mask = np.array(mask, dtype=bool)
+
+    def softmax(e, axis=-1):
+        e = e - e.max(axis=axis, keepdims=True)
+        w = np.exp(e)
+        return w / w.sum(axis=axis, keepdims=True)
+
+    def result(weights, source=values):
+        return {"context": np.einsum("bs,bsh->bh", weights, source), "weights": weights}
+
+    e = np.einsum("bh,bsh->bs", query, keys)
+    found = {
+        "masked positions still get weight: set their scores to -inf (or their weights to 0) BEFORE the softmax, "
+        "or renormalise": result(softmax(e) * mask),
+        "your weights ignore the mask: padded positions must get exactly zero weight": result(softmax(e)),
+        "you divided the scores by sqrt(H): that is the Transformer's scaled dot product; Luong's dot score is the "
+        "plain q . k_s": result(softmax(np.where(mask, e / np.sqrt(query.shape[1]), -np.inf))),
+        "you returned the scores, not the softmax of them": {"weights": np.where(mask, e, 0.0)},
+    }
+    if keys.shape == values.shape:
+        found["the context must be the weighted sum of the VALUES; yours sums the keys"] = result(
+            softmax(np.where(mask, e, -np.inf)), keys)
+    with np.errstate(all="ignore"):
+        found["your softmax runs over the batch axis; the weights of one query sum to 1 over the positions (axis=-1)"] \
+            = result(np.nan_to_num(softmax(np.where(mask, e, -1e300), axis=0) * mask))
+    return found
+
+
+def bleu_variant(candidates, references, max_n: int = 4, clip: bool = True, penalty: str = "closest",
+                 mean: str = "geometric", corpus: bool = True, clip_by: str = "max") -> float:
+    """bleu and its likely mistakes: clip False counts every candidate n-gram found in a reference; penalty
+    "closest" (right), "none", "shortest", "longest" or "both ways" (also penalises longer outputs); mean
+    "arithmetic"; corpus False averages sentence BLEUs; clip_by "sum" clips by the references' summed counts."""
+    if not corpus:
+        scores = [bleu_variant([c], [r], max_n, clip, penalty, mean, True, clip_by)
+                  for c, r in zip(candidates, references, strict=True)]
+        return float(np.mean(scores)) if scores else 0.0
+    matches, totals, c, r = [0] * max_n, [0] * max_n, 0, 0
+    for candidate, refs in zip(candidates, references, strict=True):
+        candidate, refs = list(candidate), [list(ref) for ref in refs]
+        c += len(candidate)
+        lengths = [len(ref) for ref in refs]
+        r += {"shortest": min(lengths), "longest": max(lengths)}.get(
+            penalty, min((abs(n - len(candidate)), n) for n in lengths)[1])
+        for n in range(1, max_n + 1):
+            mine = reference_counts(candidate, n)
+            allowed: dict = {}
+            for ref in refs:
+                for gram, count in reference_counts(ref, n).items():
+                    allowed[gram] = (allowed.get(gram, 0) + count) if clip_by == "sum" else max(allowed.get(gram, 0),
+                                                                                               count)
+            matches[n - 1] += sum((min(count, allowed[gram]) if clip else count) for gram, count in mine.items()
+                                  if gram in allowed)
+            totals[n - 1] += sum(mine.values())
+    if c == 0 or min(totals) == 0 or min(matches) == 0:
+        return 0.0
+    precisions = np.array(matches, dtype=np.float64) / np.array(totals, dtype=np.float64)
+    combined = float(np.exp(np.log(precisions).mean())) if mean == "geometric" else float(precisions.mean())
+    if penalty == "none":
+        factor = 1.0
+    elif penalty == "both ways":
+        factor = float(np.exp(1 - max(r / c, c / r)))
+    else:
+        factor = 1.0 if c > r else float(np.exp(1 - r / c))
+    return factor * combined
+
+
+def bleu(candidates, references, max_n: int = 4) -> dict[str, float]:
+    args = (candidates, references, max_n)
+    return {
+        "your BLEU is on the 0-100 scale of papers: return a fraction in [0, 1]": 100 * bleu_variant(*args),
+        "your n-gram counts are not clipped: a candidate n-gram counts at most as often as it occurs in a reference":
+            bleu_variant(*args, clip=False),
+        "the brevity penalty punishes only outputs SHORTER than the references (c <= r); yours punishes longer "
+        "ones too": bleu_variant(*args, penalty="both ways"),
+        "combine the precisions by a geometric mean, exp(mean of log p_n), not an arithmetic one":
+            bleu_variant(*args, mean="arithmetic"),
+        "corpus BLEU sums matches and lengths over all sentences before dividing; yours averages sentence BLEUs":
+            bleu_variant(*args, corpus=False),
+        "your n-grams stop one order short: use n = 1 to max_n, inclusive": bleu_variant(*args[:2], max_n - 1)
+        if max_n > 1 else 0.0,
+        "the effective reference length is, per candidate, the reference length closest to the candidate's; yours "
+        "takes the shortest reference": bleu_variant(*args, penalty="shortest"),
+        "the effective reference length is, per candidate, the reference length closest to the candidate's; yours "
+        "takes the longest reference": bleu_variant(*args, penalty="longest"),
+        "the brevity penalty is missing: multiply by exp(1 - r / c) when the candidates are shorter (c <= r)":
+            bleu_variant(*args, penalty="none"),
+        "clip each n-gram by its largest count in any ONE reference, not by its counts summed over the references":
+            bleu_variant(*args, clip_by="sum"),
     }

@@ -14,7 +14,11 @@ the reference here (the state_dict layout is the same, so weights load from one 
         context c = additive attention with the previous state as query over memory (attention=True), or the
         encoder's last valid state (attention=False, weights one-hot on that position: the fixed context);
         new state s = GRUCell([tgt_embed(token), c], state); logits = out([s, c]).
-    forward(src, src_lengths, tgt_in (B, T)) -> logits (B, T, V): decode_step over tgt_in (teacher forcing).
+    forward(src, src_lengths, tgt_in (B, T), teacher_forcing=1.0, rng=None) -> logits (B, T, V): decode_step over
+        the columns of tgt_in. Step 0 reads tgt_in[:, 0] (BOS); step t >= 1 reads the true tgt_in[:, t] with
+        probability teacher_forcing, per example and step, drawn from the numpy Generator rng, and otherwise the
+        model's own most probable token of step t - 1 (scheduled sampling). Ratio 1 (the default) is teacher
+        forcing and draws nothing; ratio 0 is free running.
 
 The decoding references take any object with that interface (the learner's model too). Attention is written in
 torch here; the numpy exercise is checked against it.
@@ -40,6 +44,67 @@ def additive_attention_torch(query, keys, values, mask, W_q, W_k, v):
     scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     return (weights[:, :, None] * values).sum(dim=1), weights
+
+
+def dot_attention_torch(query, keys, values, mask):
+    """Dot (Luong) attention in torch: e_s = q . k_s, weights = softmax over the valid positions (masked ones exactly
+    0), context = sum_s weights_s values_s."""
+    scores = torch.einsum("bh,bsh->bs", query, keys).masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return torch.einsum("bs,bsv->bv", weights, values), weights
+
+
+def dot_attention(query, keys, values, mask) -> tuple[np.ndarray, np.ndarray]:
+    """The torch reference of dot attention on numpy arrays, in float64: (context (B, Hv), weights (B, S)); raises
+    ValueError on a row of mask with no valid position."""
+    mask = np.array(mask, dtype=bool)
+    if not mask.any(axis=1).all():
+        raise ValueError("every row of mask needs at least one valid (True) position")
+    tensors = [torch.tensor(np.asarray(a, dtype=np.float64)) for a in (query, keys, values)]
+    context, weights = dot_attention_torch(*tensors, torch.tensor(mask))
+    return context.numpy(), weights.numpy()
+
+
+def ngram_counts(tokens, n: int) -> dict:
+    """{n-gram (a tuple): how often it occurs in `tokens`}."""
+    counts: dict = {}
+    for start in range(len(tokens) - n + 1):
+        gram = tuple(tokens[start : start + n])
+        counts[gram] = counts.get(gram, 0) + 1
+    return counts
+
+
+def bleu_parts(candidates, references, max_n: int = 4) -> dict:
+    """Corpus BLEU's parts (Papineni et al. 2002): per order n = 1..max_n the clipped matches and the candidate
+    n-grams summed over the corpus; c, the candidates' total length; r, the effective reference length (per
+    candidate the reference length closest to its own, the shorter on a tie)."""
+    matches, totals = [0] * max_n, [0] * max_n
+    c = r = 0
+    for candidate, refs in zip(candidates, references, strict=True):
+        candidate, refs = list(candidate), [list(ref) for ref in refs]
+        c += len(candidate)
+        r += min((abs(len(ref) - len(candidate)), len(ref)) for ref in refs)[1]
+        for n in range(1, max_n + 1):
+            mine = ngram_counts(candidate, n)
+            most = {}
+            for ref in refs:
+                for gram, count in ngram_counts(ref, n).items():
+                    most[gram] = max(most.get(gram, 0), count)
+            matches[n - 1] += sum(min(count, most.get(gram, 0)) for gram, count in mine.items())
+            totals[n - 1] += sum(mine.values())
+    return {"matches": matches, "totals": totals, "c": c, "r": r}
+
+
+def bleu(candidates, references, max_n: int = 4) -> float:
+    """Corpus BLEU in [0, 1]: the brevity penalty (1 if c > r, else exp(1 - r / c)) times the geometric mean of the
+    clipped n-gram precisions p_1..p_max_n (uniform weights). `candidates`: a list of token lists; `references`: per
+    candidate, a list of its reference token lists. 0 when a precision is 0 (or has no n-gram) or c is 0."""
+    parts = bleu_parts(candidates, references, max_n)
+    if parts["c"] == 0 or min(parts["totals"]) == 0 or min(parts["matches"]) == 0:
+        return 0.0
+    log_precision = sum(np.log(m / t) for m, t in zip(parts["matches"], parts["totals"], strict=True)) / max_n
+    penalty = 1.0 if parts["c"] > parts["r"] else float(np.exp(1 - parts["r"] / parts["c"]))
+    return float(penalty * np.exp(log_precision))
 
 
 def additive_attention(query, keys, values, mask, W_q, W_k, v) -> tuple[np.ndarray, np.ndarray]:
@@ -90,13 +155,20 @@ class Seq2Seq(nn.Module):
         state = self.decoder(torch.cat([self.tgt_embed(token), context], dim=-1), state)
         return self.out(torch.cat([state, context], dim=-1)), state, weights
 
-    def forward(self, src, src_lengths, tgt_in):
+    def forward(self, src, src_lengths, tgt_in, teacher_forcing: float = 1.0, rng=None):
         memory, state = self.encode(src, src_lengths)
         mask = valid_mask(src_lengths, src.shape[1])
-        logits = []
+        tgt_in = _as_long(tgt_in)
+        rng = np.random.default_rng() if rng is None and teacher_forcing < 1 else rng
+        logits, token = [], tgt_in[:, 0]
         for t in range(tgt_in.shape[1]):
-            step_logits, state, _ = self.decode_step(tgt_in[:, t], state, memory, mask)
+            step_logits, state, _ = self.decode_step(token, state, memory, mask)
             logits.append(step_logits)
+            if t + 1 < tgt_in.shape[1]:
+                token = tgt_in[:, t + 1]
+                if teacher_forcing < 1:  # one draw per example and step: the true token with that probability
+                    gold = torch.as_tensor(rng.random(tgt_in.shape[0]) < teacher_forcing)
+                    token = torch.where(gold, token, step_logits.detach().argmax(dim=-1))
         return torch.stack(logits, dim=1)
 
 MODEL_SIZES = {"src_vocab": dates.SOURCE_VOCAB, "tgt_vocab": dates.TARGET_VOCAB, "embed_size": 16, "hidden_size": 32}
@@ -193,9 +265,10 @@ def sequence_log_prob(model, src, src_lengths, tokens) -> torch.Tensor:
 
 
 def scheduled_sampling_logits(model, src, src_lengths, tgt, teacher_forcing: float, generator: torch.Generator):
-    """Training logits (B, T, V) with scheduled sampling (Bengio et al. 2015): at each step, per example, the next
-    input is the true previous token tgt[:, t] with probability `teacher_forcing`, otherwise the model's own most
-    probable one (no gradient through that choice). Grader side: at ratio 1 it is the model's forward."""
+    """Training logits (B, T, V) with scheduled sampling (Bengio et al. 2015) drawn from a torch.Generator, as the
+    committed teacher-forcing models were trained (before the learner's forward took the ratio itself): at each
+    step, per example, the next input is the true previous token tgt[:, t] with probability `teacher_forcing`,
+    otherwise the model's own most probable one (no gradient through that choice)."""
     memory, state = model.encode(src, src_lengths)
     mask = valid_mask(src_lengths, src.shape[1])
     previous = torch.full((src.shape[0],), BOS, dtype=torch.long)

@@ -39,18 +39,19 @@ def attention(query, keys, values, mask, W_q, W_k, v) -> dict[str, np.ndarray]:
     return {"context": context, "weights": weights}
 
 
-def _model(sizes, seed, eos_bias=0.0, scale=1.0):
-    return example_model(reference.Seq2Seq, sizes, seed, eos_bias=eos_bias, scale=scale)
+def _model(sizes, seed, eos_bias=0.0, scale=1.0, attention=True):
+    return example_model(reference.Seq2Seq, sizes, seed, eos_bias=eos_bias, scale=scale, attention=attention)
 
 
-def seq2seq(sizes, seed, src, src_lengths, tgt_in) -> dict:
-    example = model_example(_model(sizes, seed), *(torch.as_tensor(a, dtype=torch.long) for a in (src, src_lengths, tgt_in)))
+def seq2seq(sizes, seed, src, src_lengths, tgt_in, attention) -> dict:
+    example = model_example(_model(sizes, seed, attention=attention),
+                            *(torch.as_tensor(a, dtype=torch.long) for a in (src, src_lengths, tgt_in)))
     return {name: _arrays(value) for name, value in example.items()
             if name not in ("src", "src_lengths", "tgt_in", "attention", "unpacked_state")}
 
 
-def seq2seq_mistakes(sizes, seed, src, src_lengths, tgt_in) -> dict:
-    model = _model(sizes, seed)
+def seq2seq_mistakes(sizes, seed, src, src_lengths, tgt_in, attention) -> dict:
+    model = _model(sizes, seed, attention=attention)
     with torch.no_grad():
         outputs, _ = model.encoder(model.src_embed(torch.as_tensor(src, dtype=torch.long)))
     return {UNPACKED_STATE: {"state": _arrays(outputs[:, -1])}}
@@ -82,6 +83,22 @@ def beam_mistakes(sizes, seed, eos_bias, scale, src, src_lengths, beam_width, ma
             for message, (tokens, scores) in catalogue.beam_search(model, src, src_lengths, beam_width, max_len).items()}
 
 
+def dot(query, keys, values, mask) -> dict[str, np.ndarray]:
+    context, weights = reference.dot_attention(query, keys, values, mask)
+    return {"context": context, "weights": weights}
+
+
+def dot_mistakes(query, keys, values, mask) -> dict[str, dict]:
+    right = dot(query, keys, values, mask)
+    return {message: wrong for message, wrong in catalogue.dot_attention(query, keys, values, mask).items()
+            if all(np.shape(array) == right[name].shape for name, array in wrong.items())}
+
+
+def bleu_mistakes(candidates, references, max_n) -> dict[str, float]:
+    return {message: wrong for message, wrong in catalogue.bleu(candidates, references, max_n).items()
+            if wrong is not None}
+
+
 def attention_mistakes(query, keys, values, mask, W_q, W_k, v) -> dict[str, dict]:
     """The catalogue's mistakes that can show on these inputs (summing the keys cannot where Hk != Hv)."""
     right = attention(query, keys, values, mask, W_q, W_k, v)
@@ -89,8 +106,23 @@ def attention_mistakes(query, keys, values, mask, W_q, W_k, v) -> dict[str, dict
             if all(np.shape(array) == right[name].shape for name, array in wrong.items())}
 
 
-mistakes = types.SimpleNamespace(additive_attention=attention_mistakes, Seq2Seq=seq2seq_mistakes,
-                                 greedy_decode=greedy_mistakes, beam_search=beam_mistakes)
+mistakes = types.SimpleNamespace(additive_attention=attention_mistakes, dot_attention=dot_mistakes,
+                                 Seq2Seq=seq2seq_mistakes, greedy_decode=greedy_mistakes, beam_search=beam_mistakes,
+                                 bleu=bleu_mistakes)
+
+
+def bleu_cases() -> list[dict]:
+    """The visible test's hand-worked BLEU examples (the expected values are worked out in the test cell)."""
+    the = "the cat is on the mat".split()
+    return [{"candidates": c, "references": r, "max_n": n} for c, r, n in [
+        ([["the"] * 7], [[the, "there is a cat on the mat".split()]], 1),
+        ([the], [[the]], 4),
+        (["the cat is on the mat today".split()], [[the]], 1),
+        ([the], [[the + ["today"], ["the", "cat"]]], 2),
+        ([["the", "cat"]], [[the]], 2),
+        ([list("abcd"), ["a", "x"]], [[list("abcd")], [["a", "y"]]], 2),
+        ([list("2004-03-04")], [[list("2004-03-03")]], 4),
+        ([list("abcdef")], [[list("abdcef")]], 4)]]
 
 
 def attention_cases() -> list[dict]:
@@ -115,13 +147,21 @@ def examples() -> list[tuple[str, dict, object]]:
     src = np.array([[3, 4, 5, 6, 7, 8], [9, 10, 11, 0, 0, 0], [4, 4, 0, 0, 0, 0], [5, 0, 0, 0, 0, 0]])
     lengths = np.array([6, 3, 2, 1])
     tgt_in = np.array([[1, 3, 4, 5], [1, 6, 7, 8], [1, 3, 3, 3]])
+    dot_worked = {"query": np.array([[1.0, 0.0]]), "keys": np.array([[[1.0, 0.0], [0.0, 1.0], [3.0, 3.0]]]),
+                  "values": np.array([[[10.0], [20.0], [30.0]]]), "mask": np.array([[True, True, False]])}
+    dot_rng = np.random.default_rng(82)
+    dot_random = {"query": dot_rng.normal(size=(3, 4)), "keys": dot_rng.normal(size=(3, 5, 4)),
+                  "values": dot_rng.normal(size=(3, 5, 3)), "mask": np.arange(5) < np.array([[5], [2], [4]])}
     return [
         *[("additive_attention", inputs, attention) for inputs in (worked, *attention_cases())],
-        ("Seq2Seq", {"sizes": SIZES, "seed": 80, "src": src[:3], "src_lengths": lengths[:3], "tgt_in": tgt_in}, seq2seq),
+        ("dot_attention", dot_worked, None), ("dot_attention", dot_random, dot),
+        *[("Seq2Seq", {"sizes": SIZES, "seed": 80, "src": src[:3], "src_lengths": lengths[:3], "tgt_in": tgt_in,
+                       "attention": attention}, seq2seq) for attention in (True, False)],
         ("greedy_decode", {"sizes": SIZES, **DECODING, "src": src, "src_lengths": lengths,
                            "max_len": 7}, greedy),
         *[("beam_search", {"sizes": SIZES, **DECODING, "src": src[:3], "src_lengths": lengths[:3],
                            "beam_width": width, "max_len": 6}, beam) for width in (1, 3)],
+        *[("bleu", inputs, None) for inputs in bleu_cases()],
     ]
 
 
