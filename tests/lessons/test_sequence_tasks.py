@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 from utils import data, plots
-from utils.lesson06_classification_and_labeling import explorers, models, pretrained, tasks, training
+from utils.lesson06_classification_and_labeling import explorers, forecasting, models, pretrained, tasks, training
 from utils.lesson06_classification_and_labeling.grader import mistakes, reference
 from utils.models import RECURRENT_LAYERS, parameter_count
 
@@ -194,3 +194,66 @@ def test_boundary_explorer_flags_a_wrong_reverse():
     explorer = explorers.BoundaryExplorer(lambda x, lengths: x[:, ::-1].copy())
     explorer.update()
     assert explorer.ready and "does not give torch's backward states" in explorer.ax_prob.get_title()
+
+
+# --- forecasting monthly CO2 (section 11) ---------------------------------------------------------------------
+
+def test_co2_is_every_month_from_march_1958_to_december_2001_read_from_statsmodels_package_data():
+    years, co2 = forecasting.co2_monthly()
+    assert len(co2) == 526 and forecasting.missing_months() == 5 and np.isfinite(co2).all()
+    assert years[0] == pytest.approx(1958 + 2.5 / 12) and years[-1] == pytest.approx(2001 + 11.5 / 12)
+    assert np.allclose(np.diff(years), 1 / 12)
+    assert 313 < co2.min() < 318 and 370 < co2.max() < 375
+    assert co2[0] == 316.1 and co2[1] == pytest.approx(np.mean([317.3, 317.6, 317.5, 316.4]))  # March: one reading
+    assert forecasting.split() == 406
+
+
+def test_baselines_use_only_the_past_of_each_origin():
+    _, co2 = forecasting.co2_monthly()
+    made = forecasting.baselines()
+    t = 300
+    for h in range(1, forecasting.HORIZONS + 1):
+        assert made["last value"][t, h - 1] == co2[t]
+        assert made["seasonal naive"][t, h - 1] == co2[t + h - 12]
+        assert made["seasonal naive + last year's rise"][t, h - 1] == pytest.approx(co2[t + h - 12] + co2[t] - co2[t - 12])
+    assert np.isnan(made["seasonal naive"][0, 0]) and np.isnan(made["seasonal naive + last year's rise"][11, 11])
+
+
+def test_the_forecaster_reads_only_the_window_before_its_origin():
+    model = pretrained.load_forecaster()
+    changes = torch.randn(1, 60)
+    later = torch.cat([changes, torch.randn(1, 5)], dim=1)
+    with torch.no_grad():  # one output at every step, and no step's output depends on later inputs
+        assert torch.allclose(model(changes), model(later)[:, :60])
+
+
+def test_committed_forecaster_scores_what_training_recorded_and_what_the_lesson_says():
+    assert pretrained.FORECASTING.path.stat().st_size < 100_000
+    recorded = pretrained.forecasting_results()
+    window = pretrained.FORECASTING.contents()["settings"]["window"]
+    gru = forecasting.held_out_mae(forecasting.forecasts(pretrained.load_forecaster(), window))
+    assert np.allclose(gru, recorded["mae"]["GRU"], atol=1e-4)
+    base = {name: forecasting.held_out_mae(f) for name, f in forecasting.baselines().items()}
+    for name, errors in base.items():
+        assert np.allclose(errors, recorded["mae"][name])
+    rise = base["seasonal naive + last year's rise"]
+    # the numbers of the lesson's prose and summary
+    assert round(gru[0], 2) == 0.26 and round(gru[11], 2) == 0.74
+    assert round(rise[0], 2) == 0.31 and round(rise[11], 2) == 0.88
+    assert (gru < base["last value"]).all() and (gru < base["seasonal naive"] - 0.7).all()
+    assert round(base["last value"].max(), 1) == 3.7 and round(base["seasonal naive"][0], 1) == 1.5
+    assert np.ptp(base["seasonal naive"]) < 1e-9  # the same error at every horizon
+    assert (gru[7:] < rise[7:]).all() and (np.abs(gru[1:7] - rise[1:7]) <= 0.06).all()
+
+
+def test_forecast_explorer_horizon_changes_the_figure():
+    explorer = explorers.ForecastExplorer()
+    explorer.update()
+    assert explorer.ready
+    for horizon in (1, 12, 6):
+        before = explorer.live.image.value
+        explorer.set(horizon=horizon)
+        assert explorer.live.image.value != before and explorer.ready
+    _, co2 = forecasting.co2_monthly()
+    last = explorer.targets(3)["last value"]
+    assert np.array_equal(last, co2[forecasting.split() - 3 : -3])  # each held-out month, forecast 3 months before
