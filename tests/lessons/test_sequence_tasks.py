@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 from utils import data, plots
-from utils.lesson06_classification_and_labeling import explorers, forecasting, models, pretrained, tasks, training
+from utils.lesson06_classification_and_labeling import crf, explorers, forecasting, models, pretrained, tasks, training
 from utils.lesson06_classification_and_labeling.grader import mistakes, reference
 from utils.models import RECURRENT_LAYERS, parameter_count
 
@@ -257,3 +257,52 @@ def test_forecast_explorer_horizon_changes_the_figure():
     _, co2 = forecasting.co2_monthly()
     last = explorer.targets(3)["last value"]
     assert np.array_equal(last, co2[forecasting.split() - 3 : -3])  # each held-out month, forecast 3 months before
+
+
+# --- the CRF experiment (section 8) -------------------------------------------------------------------------
+
+def test_bmes_windows_are_the_boundary_windows_and_start_words_where_they_do():
+    for part in ("train", "test"):
+        ids, labels = tasks.boundary_windows(part)
+        bmes_ids, tags = crf.bmes_windows(part)
+        assert torch.equal(ids, bmes_ids)
+        assert np.array_equal(crf.starts(tags, "bmes"), labels.numpy().astype(bool))
+    assert crf.bmes_tags(["a", "cat", "is"]).tolist() == [crf.S, crf.B, crf.M, crf.E, crf.B, crf.E]
+    assert crf.invalid_windows(np.array([[crf.B, crf.E, crf.S], [crf.B, crf.B, crf.E]])) == 0.5
+
+
+def test_the_forward_algorithm_sums_every_path():
+    import itertools
+
+    rng = np.random.default_rng(0)
+    scores, transitions = torch.tensor(rng.normal(size=(2, 4, 3))), torch.tensor(rng.normal(size=(3, 3)))
+    for b in range(2):
+        every = [float(crf.path_scores(scores[b : b + 1], torch.tensor([path]), transitions))
+                 for path in itertools.product(range(3), repeat=4)]
+        assert float(crf.log_partition(scores, transitions)[b]) == pytest.approx(np.log(np.exp(every).sum()))
+
+
+def test_committed_crf_experiment_scores_what_it_recorded_and_what_the_lesson_says():
+    assert pretrained.BOUNDARY_CRF.path.stat().st_size < 300_000
+    recorded = pretrained.crf_results()
+    learned = pretrained.crf_transitions()
+    ids, tags = crf.bmes_windows("test")
+    truth = crf.starts(tags, "bmes")
+    assert len(ids) == 725
+    binary = crf.evaluate(reference.viterbi, crf.emissions(pretrained.load_tagger(True), ids, "binary"),
+                          {"learned": learned["binary"]}, truth, "binary")
+    bmes = crf.evaluate(reference.viterbi, crf.emissions(pretrained.load_bmes_tagger(), ids, "bmes"),
+                        {"constraints only": crf.constraints(), "learned": learned["bmes"]}, truth, "bmes")
+    for measured, scheme in ((binary, "binary"), (bmes, "bmes")):
+        assert measured.keys() == recorded[scheme].keys()
+        for decoding, values in measured.items():
+            assert values == pytest.approx(recorded[scheme][decoding], abs=1e-9), (scheme, decoding)
+    # the numbers of the lesson's prose
+    assert round(binary["each letter alone"]["f1"], 3) == 0.901 and round(binary["Viterbi, learned"]["f1"], 3) == 0.900
+    assert round(learned["binary"].min(), 2) == -0.35 and np.abs(learned["binary"]).max() < 0.4
+    assert round(bmes["each letter alone"]["f1"], 3) == 0.904 and round(bmes["each letter alone"]["invalid_windows"], 2) == 0.45
+    for decoding in ("Viterbi, constraints only", "Viterbi, learned"):
+        assert round(bmes[decoding]["f1"], 3) == 0.910 and bmes[decoding]["invalid_windows"] == 0.0
+    allowed = crf.constraints() == 0
+    assert 1.4 <= learned["bmes"][allowed].min() and learned["bmes"][allowed].max() <= 3.2
+    assert np.allclose(learned["bmes"][~allowed], -2.7, atol=0.1)
