@@ -306,3 +306,27 @@ def test_committed_crf_experiment_scores_what_it_recorded_and_what_the_lesson_sa
     allowed = crf.constraints() == 0
     assert 1.4 <= learned["bmes"][allowed].min() and learned["bmes"][allowed].max() <= 3.2
     assert np.allclose(learned["bmes"][~allowed], -2.7, atol=0.1)
+
+
+def test_the_viterbi_table_of_the_lesson():
+    E = np.array([[0.0, 1.0], [0.0, 0.8], [0.5, 0.0]])
+    A = np.array([[0.5, -0.5], [0.0, -2.0]])
+    delta, pointers = [E[0]], []
+    for t in (1, 2):
+        candidates = delta[-1][:, None] + A
+        pointers.append(candidates.argmax(0).tolist())
+        delta.append(candidates.max(0) + E[t])
+    assert np.allclose(delta, [[0, 1], [1, 0.3], [2, 0.5]]) and pointers == [[1, 0], [0, 0]]
+    paths, scores = reference.brute_force_viterbi(E[None], A, [3])
+    assert paths.tolist() == [[1, 0, 0]] and scores[0] == pytest.approx(2.0)
+    assert reference.path_score(E, A, [1, 1, 0]) == pytest.approx(0.3)  # each step's best emission alone
+    assert E.argmax(1).tolist() == [1, 1, 0]
+
+
+def test_the_co2_numbers_of_the_lesson():
+    _, co2 = forecasting.co2_monthly()
+    yearly = co2[12:] - co2[:-12]
+    assert round(yearly.mean(), 1) == 1.3 and round(yearly[:120].mean(), 1) == 0.8 and round(yearly[-120:].mean(), 1) == 1.5
+    trend = np.convolve(co2, np.ones(12) / 12, "valid")  # the 12-month running mean; what is left is the season
+    season = (co2[6 : 6 + len(trend)] - trend)[: len(trend) // 12 * 12].reshape(-1, 12).mean(0)
+    assert round(np.ptp(season)) == 6
