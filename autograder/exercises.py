@@ -33,6 +33,7 @@ EXERCISES: dict[str, dict[str, str]] = {
     "05_gru": {**_numpy("gru_cell_forward", "gru_forward", "gru_cell_backward"),
                **_checkpoints("param_count", "conversion", "reset", "lstm_only")},
     "06_classification_and_labeling": {**_numpy("reverse_padded", "last_hidden", "masked_mean"), "BiRNN": TORCH,
+                                       **_numpy("viterbi"),
                                        **_checkpoints("wiring", "realtime", "stacked_parameters", "short_last_step")},
     "07_language_models": {**_numpy("perplexity", "sample_with_temperature", "bptt_batches"),
                            "CharLM": TORCH, "train_language_model": TORCH,

@@ -555,6 +555,40 @@ class BiRNN(torch.nn.Module):
         return torch.as_tensor(outputs, dtype=x.dtype), torch.as_tensor(final, dtype=x.dtype)
 """,
     },
+    "viterbi": {
+        "torch": """
+import torch
+
+def viterbi(emissions, transitions, lengths):
+    e = torch.as_tensor(np.asarray(emissions, dtype=np.float64))
+    A = torch.as_tensor(np.asarray(transitions, dtype=np.float64))
+    B, T, K = e.shape
+    paths = np.full((B, T), -1, dtype=np.int64)
+    scores = np.zeros(B)
+    for b, n in enumerate(np.asarray(lengths)):
+        best, pointers = e[b, 0], []
+        for t in range(1, n):
+            top, previous = (best[:, None] + A).max(dim=0)
+            best = top + e[b, t]
+            pointers.append(previous)
+        tag = int(best.argmax())
+        scores[b] = float(best[tag])
+        for t in range(n - 1, -1, -1):
+            paths[b, t] = tag
+            if t > 0:
+                tag = int(pointers[t - 1][tag])
+    return paths, scores
+""",
+        "grader side": """
+from utils.lesson06_classification_and_labeling.grader.reference import viterbi
+""",
+        "grader side, in the mistake catalogue": """
+def viterbi(emissions, transitions, lengths):
+    from utils.lesson06_classification_and_labeling.grader import mistakes
+
+    return mistakes._decode(emissions, transitions, lengths)  # with no mistake switched on
+""",
+    },
 }
 
 L07 = {

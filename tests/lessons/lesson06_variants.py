@@ -26,6 +26,124 @@ _PACKED = (
 )
 _UNPACK = "        outputs = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]\n"
 
+_VITERBI = "def viterbi(emissions, transitions, lengths):\n"
+_V_START = (
+    "    emissions, transitions = np.asarray(emissions, dtype=float), np.asarray(transitions, dtype=float)\n"
+    "    B, T, K = emissions.shape\n"
+    "    paths = np.full((B, T), -1, dtype=int)\n"
+    "    scores = np.zeros(B)\n"
+    "    for b, n in enumerate(lengths):\n"
+)
+
+
+def _viterbi_loop(start="emissions[b, 0].copy()", step="best[:, None] + transitions", combine="max", n="n",
+                  fill="paths[b, :n] = path[::-1]"):
+    """A per-row Viterbi with one line swapped (the defaults: the right one)."""
+    reduce = ("candidates.max(axis=0)" if combine == "max" else
+              "candidates.max(axis=0) + np.log(np.exp(candidates - candidates.max(axis=0)).sum(axis=0))")
+    final = ("best.max()" if combine == "max" else "best.max() + np.log(np.exp(best - best.max()).sum())")
+    return (_VITERBI + _V_START
+            + f"        steps = {n}\n"
+            f"        best = {start}\n"
+            "        pointers = np.zeros((steps, K), dtype=int)\n"
+            "        for t in range(1, steps):\n"
+            f"            candidates = {step}\n"
+            "            pointers[t] = candidates.argmax(axis=0)\n"
+            f"            best = {reduce} + emissions[b, t]\n"
+            f"        scores[b] = {final}\n"
+            "        tag, path = int(best.argmax()), []\n"
+            "        for t in range(steps - 1, -1, -1):\n"
+            "            path.append(tag)\n"
+            "            tag = pointers[t, tag]\n"
+            "        path = path[-n:] if steps > n else path\n"
+            f"        {fill}\n"
+            "    return paths, scores")
+
+
+VITERBI_MUTANTS = {
+    "greedy (emissions alone)": (
+        _VITERBI + _V_START
+        + "        tags = emissions[b, :n].argmax(axis=1)\n"
+        "        paths[b, :n] = tags\n"
+        "        scores[b] = emissions[b, np.arange(n), tags].sum() + transitions[tags[:-1], tags[1:]].sum()\n"
+        "    return paths, scores"),
+    "transitions transposed": _viterbi_loop(step="best[:, None] + transitions.T"),
+    "no back-trace (each step's best running score)": (
+        _VITERBI + _V_START
+        + "        best = emissions[b, 0].copy()\n"
+        "        paths[b, 0] = best.argmax()\n"
+        "        for t in range(1, n):\n"
+        "            best = (best[:, None] + transitions).max(axis=0) + emissions[b, t]\n"
+        "            paths[b, t] = best.argmax()\n"
+        "        scores[b] = best.max()\n"
+        "    return paths, scores"),
+    "path not reversed": _viterbi_loop(fill="paths[b, :n] = path"),
+    "padding decoded": _viterbi_loop(n="T", fill="paths[b, :n] = path[::-1][:n]"),
+    "zeros beyond the length": _viterbi_loop().replace("np.full((B, T), -1, dtype=int)", "np.zeros((B, T), dtype=int)"),
+    "recursion starts from zeros": _viterbi_loop(start="np.zeros(K)"),
+    "log-sum-exp (the forward algorithm)": _viterbi_loop(combine="logsumexp"),
+    "in place": (
+        _VITERBI + "    B, T, K = emissions.shape\n"
+        "    paths = np.full((B, T), -1, dtype=int)\n"
+        "    scores = np.zeros(B)\n"
+        "    pointers = np.zeros((B, T, K), dtype=int)\n"
+        "    for t in range(1, T):\n"
+        "        candidates = emissions[:, t - 1, :, None] + transitions[None]\n"
+        "        running = (t < np.asarray(lengths))[:, None]\n"
+        "        pointers[:, t] = candidates.argmax(axis=1)\n"
+        "        emissions[:, t] = np.where(running, candidates.max(axis=1) + emissions[:, t], emissions[:, t - 1])\n"
+        "    for b, n in enumerate(lengths):\n"
+        "        tag = int(emissions[b, n - 1].argmax())\n"
+        "        scores[b] = emissions[b, n - 1, tag]\n"
+        "        for t in range(n - 1, -1, -1):\n"
+        "            paths[b, t] = tag\n"
+        "            tag = pointers[b, t, tag]\n"
+        "    return paths, scores"),
+}
+
+VITERBI_ALTERNATIVES = {
+    "per row": _viterbi_loop(),
+    "the whole batch at once": (
+        _VITERBI + "    e = np.asarray(emissions, dtype=np.float64)\n"
+        "    A = np.asarray(transitions, dtype=np.float64)\n"
+        "    L = np.asarray(lengths)\n"
+        "    B, T, K = e.shape\n"
+        "    delta = e[:, 0].copy()\n"
+        "    psi = np.zeros((B, T, K), dtype=np.int64)\n"
+        "    for t in range(1, T):\n"
+        "        cand = delta[:, :, None] + A[None, :, :]\n"
+        "        psi[:, t] = np.argmax(cand, axis=1)\n"
+        "        step = np.max(cand, axis=1) + e[:, t]\n"
+        "        delta = np.where((t < L)[:, None], step, delta)\n"
+        "    tag = delta.argmax(axis=1)\n"
+        "    scores = delta[np.arange(B), tag]\n"
+        "    paths = -np.ones((B, T), dtype=np.int64)\n"
+        "    for t in range(T - 1, -1, -1):\n"
+        "        inside = t < L\n"
+        "        paths[inside, t] = tag[inside]\n"
+        "        tag = np.where(inside, psi[np.arange(B), t, tag], tag)\n"
+        "    return paths, scores"),
+    "best score to go, then forwards": (
+        _VITERBI + "    e = np.array(emissions, dtype=float)\n"
+        "    A = np.array(transitions, dtype=float)\n"
+        "    B, T, K = e.shape\n"
+        "    paths = np.full((B, T), -1)\n"
+        "    scores = np.empty(B)\n"
+        "    for b in range(B):\n"
+        "        n = int(lengths[b])\n"
+        "        togo = np.zeros((n, K))  # togo[t, i]: the best score of steps t+1 .. n-1 after tag i at step t\n"
+        "        for t in range(n - 2, -1, -1):\n"
+        "            togo[t] = np.max(A + (e[b, t + 1] + togo[t + 1])[None, :], axis=1)\n"
+        "        tag = int(np.argmax(e[b, 0] + togo[0]))\n"
+        "        scores[b] = e[b, 0, tag] + togo[0, tag]\n"
+        "        paths[b, 0] = tag\n"
+        "        for t in range(1, n):\n"
+        "            tag = int(np.argmax(A[tag] + e[b, t] + togo[t]))\n"
+        "            paths[b, t] = tag\n"
+        "    return paths, scores"),
+}
+
+
 MUTANTS = {
     "reverse_padded": {
         "whole rows reversed": _REVERSE + "    return x[:, ::-1].copy()",
@@ -119,6 +237,7 @@ MUTANTS = {
             "        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence\n"
             + _PACKED + _UNPACK + "        return outputs, torch.cat([h[-2], h[-1]], dim=1)"),
     },
+    "viterbi": VITERBI_MUTANTS,
     "checkpoint_wiring": {
         "aligned": 'keyword_wiring = "sequence-to-sequence (aligned)"',
         "encoder-decoder": 'keyword_wiring = "encoder-decoder"',
@@ -207,6 +326,7 @@ ALTERNATIVES = {
             "        forward_last = outputs[rows, torch.as_tensor(lengths) - 1, :H]\n"
             "        return outputs, torch.cat([forward_last, outputs[:, 0, H:]], dim=1)"),
     },
+    "viterbi": VITERBI_ALTERNATIVES,
     "checkpoint_wiring": {
         "capitals": 'keyword_wiring = "Sequence-to-Vector"',
         "plain": 'keyword_wiring = "sequence-to-vector"',
@@ -228,7 +348,8 @@ ALTERNATIVES = {
 
 WRONG = {
     "reverse_padded": "whole rows reversed", "last_hidden": "hs[:, -1]", "masked_mean": "padding included",
-    "BiRNN": "no packing", "checkpoint_wiring": "aligned", "checkpoint_realtime": "parameters",
+    "BiRNN": "no packing", "viterbi": "greedy (emissions alone)", "checkpoint_wiring": "aligned",
+    "checkpoint_realtime": "parameters",
     "checkpoint_stacked_parameters": "layer 2 reads H", "checkpoint_short_last_step": "last valid",
 }
 
@@ -256,4 +377,13 @@ VISIBLE_MESSAGES = {
     ("BiRNN", "one direction only"): "one direction only",
     ("BiRNN", "sorted by length, never put back"): "sorted by length",
     ("BiRNN", "backward half read at the last valid step"): "step 0",
+    ("viterbi", "greedy (emissions alone)"): "each step's best tag on its own",
+    ("viterbi", "transitions transposed"): "FROM tag i TO tag j",
+    ("viterbi", "no back-trace (each step's best running score)"): "back-pointers",
+    ("viterbi", "path not reversed"): "run backwards",
+    ("viterbi", "padding decoded"): "decoded the padding",
+    ("viterbi", "zeros beyond the length"): "must hold -1",
+    ("viterbi", "recursion starts from zeros"): "starts from zeros",
+    ("viterbi", "log-sum-exp (the forward algorithm)"): "log-sum-exp",
+    ("viterbi", "in place"): "modified in place",
 }

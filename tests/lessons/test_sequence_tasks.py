@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 from utils import data, plots
-from utils.lesson06_classification_and_labeling import explorers, models, pretrained, tasks, training
+from utils.lesson06_classification_and_labeling import crf, explorers, forecasting, models, pretrained, tasks, training
 from utils.lesson06_classification_and_labeling.grader import mistakes, reference
 from utils.models import RECURRENT_LAYERS, parameter_count
 
@@ -194,3 +194,139 @@ def test_boundary_explorer_flags_a_wrong_reverse():
     explorer = explorers.BoundaryExplorer(lambda x, lengths: x[:, ::-1].copy())
     explorer.update()
     assert explorer.ready and "does not give torch's backward states" in explorer.ax_prob.get_title()
+
+
+# --- forecasting monthly CO2 (section 11) ---------------------------------------------------------------------
+
+def test_co2_is_every_month_from_march_1958_to_december_2001_read_from_statsmodels_package_data():
+    years, co2 = forecasting.co2_monthly()
+    assert len(co2) == 526 and forecasting.missing_months() == 5 and np.isfinite(co2).all()
+    assert years[0] == pytest.approx(1958 + 2.5 / 12) and years[-1] == pytest.approx(2001 + 11.5 / 12)
+    assert np.allclose(np.diff(years), 1 / 12)
+    assert 313 < co2.min() < 318 and 370 < co2.max() < 375
+    assert co2[0] == 316.1 and co2[1] == pytest.approx(np.mean([317.3, 317.6, 317.5, 316.4]))  # March: one reading
+    assert forecasting.split() == 406
+
+
+def test_baselines_use_only_the_past_of_each_origin():
+    _, co2 = forecasting.co2_monthly()
+    made = forecasting.baselines()
+    t = 300
+    for h in range(1, forecasting.HORIZONS + 1):
+        assert made["last value"][t, h - 1] == co2[t]
+        assert made["seasonal naive"][t, h - 1] == co2[t + h - 12]
+        assert made["seasonal naive + last year's rise"][t, h - 1] == pytest.approx(co2[t + h - 12] + co2[t] - co2[t - 12])
+    assert np.isnan(made["seasonal naive"][0, 0]) and np.isnan(made["seasonal naive + last year's rise"][11, 11])
+
+
+def test_the_forecaster_reads_only_the_window_before_its_origin():
+    model = pretrained.load_forecaster()
+    changes = torch.randn(1, 60)
+    later = torch.cat([changes, torch.randn(1, 5)], dim=1)
+    with torch.no_grad():  # one output at every step, and no step's output depends on later inputs
+        assert torch.allclose(model(changes), model(later)[:, :60])
+
+
+def test_committed_forecaster_scores_what_training_recorded_and_what_the_lesson_says():
+    assert pretrained.FORECASTING.path.stat().st_size < 100_000
+    recorded = pretrained.forecasting_results()
+    window = pretrained.FORECASTING.contents()["settings"]["window"]
+    gru = forecasting.held_out_mae(forecasting.forecasts(pretrained.load_forecaster(), window))
+    assert np.allclose(gru, recorded["mae"]["GRU"], atol=1e-4)
+    base = {name: forecasting.held_out_mae(f) for name, f in forecasting.baselines().items()}
+    for name, errors in base.items():
+        assert np.allclose(errors, recorded["mae"][name])
+    rise = base["seasonal naive + last year's rise"]
+    # the numbers of the lesson's prose and summary
+    assert round(gru[0], 2) == 0.26 and round(gru[11], 2) == 0.74
+    assert round(rise[0], 2) == 0.31 and round(rise[11], 2) == 0.88
+    assert (gru < base["last value"]).all() and (gru < base["seasonal naive"] - 0.7).all()
+    assert round(base["last value"].max(), 1) == 3.7 and round(base["seasonal naive"][0], 1) == 1.5
+    assert np.ptp(base["seasonal naive"]) < 1e-9  # the same error at every horizon
+    assert (gru[7:] < rise[7:]).all() and (np.abs(gru[1:7] - rise[1:7]) <= 0.06).all()
+
+
+def test_forecast_explorer_horizon_changes_the_figure():
+    explorer = explorers.ForecastExplorer()
+    explorer.update()
+    assert explorer.ready
+    for horizon in (1, 12, 6):
+        before = explorer.live.image.value
+        explorer.set(horizon=horizon)
+        assert explorer.live.image.value != before and explorer.ready
+    _, co2 = forecasting.co2_monthly()
+    last = explorer.targets(3)["last value"]
+    assert np.array_equal(last, co2[forecasting.split() - 3 : -3])  # each held-out month, forecast 3 months before
+
+
+# --- the CRF experiment (section 8) -------------------------------------------------------------------------
+
+def test_bmes_windows_are_the_boundary_windows_and_start_words_where_they_do():
+    for part in ("train", "test"):
+        ids, labels = tasks.boundary_windows(part)
+        bmes_ids, tags = crf.bmes_windows(part)
+        assert torch.equal(ids, bmes_ids)
+        assert np.array_equal(crf.starts(tags, "bmes"), labels.numpy().astype(bool))
+    assert crf.bmes_tags(["a", "cat", "is"]).tolist() == [crf.S, crf.B, crf.M, crf.E, crf.B, crf.E]
+    assert crf.invalid_windows(np.array([[crf.B, crf.E, crf.S], [crf.B, crf.B, crf.E]])) == 0.5
+
+
+def test_the_forward_algorithm_sums_every_path():
+    import itertools
+
+    rng = np.random.default_rng(0)
+    scores, transitions = torch.tensor(rng.normal(size=(2, 4, 3))), torch.tensor(rng.normal(size=(3, 3)))
+    for b in range(2):
+        every = [float(crf.path_scores(scores[b : b + 1], torch.tensor([path]), transitions))
+                 for path in itertools.product(range(3), repeat=4)]
+        assert float(crf.log_partition(scores, transitions)[b]) == pytest.approx(np.log(np.exp(every).sum()))
+
+
+def test_committed_crf_experiment_scores_what_it_recorded_and_what_the_lesson_says():
+    assert pretrained.BOUNDARY_CRF.path.stat().st_size < 300_000
+    recorded = pretrained.crf_results()
+    learned = pretrained.crf_transitions()
+    ids, tags = crf.bmes_windows("test")
+    truth = crf.starts(tags, "bmes")
+    assert len(ids) == 725
+    binary = crf.evaluate(reference.viterbi, crf.emissions(pretrained.load_tagger(True), ids, "binary"),
+                          {"learned": learned["binary"]}, truth, "binary")
+    bmes = crf.evaluate(reference.viterbi, crf.emissions(pretrained.load_bmes_tagger(), ids, "bmes"),
+                        {"constraints only": crf.constraints(), "learned": learned["bmes"]}, truth, "bmes")
+    for measured, scheme in ((binary, "binary"), (bmes, "bmes")):
+        assert measured.keys() == recorded[scheme].keys()
+        for decoding, values in measured.items():
+            assert values == pytest.approx(recorded[scheme][decoding], abs=1e-9), (scheme, decoding)
+    # the numbers of the lesson's prose
+    assert round(binary["each letter alone"]["f1"], 3) == 0.901 and round(binary["Viterbi, learned"]["f1"], 3) == 0.900
+    assert round(learned["binary"].min(), 2) == -0.35 and np.abs(learned["binary"]).max() < 0.4
+    assert round(bmes["each letter alone"]["f1"], 3) == 0.904 and round(bmes["each letter alone"]["invalid_windows"], 2) == 0.45
+    for decoding in ("Viterbi, constraints only", "Viterbi, learned"):
+        assert round(bmes[decoding]["f1"], 3) == 0.910 and bmes[decoding]["invalid_windows"] == 0.0
+    allowed = crf.constraints() == 0
+    assert 1.4 <= learned["bmes"][allowed].min() and learned["bmes"][allowed].max() <= 3.2
+    assert np.allclose(learned["bmes"][~allowed], -2.7, atol=0.1)
+
+
+def test_the_viterbi_table_of_the_lesson():
+    E = np.array([[0.0, 1.0], [0.0, 0.8], [0.5, 0.0]])
+    A = np.array([[0.5, -0.5], [0.0, -2.0]])
+    delta, pointers = [E[0]], []
+    for t in (1, 2):
+        candidates = delta[-1][:, None] + A
+        pointers.append(candidates.argmax(0).tolist())
+        delta.append(candidates.max(0) + E[t])
+    assert np.allclose(delta, [[0, 1], [1, 0.3], [2, 0.5]]) and pointers == [[1, 0], [0, 0]]
+    paths, scores = reference.brute_force_viterbi(E[None], A, [3])
+    assert paths.tolist() == [[1, 0, 0]] and scores[0] == pytest.approx(2.0)
+    assert reference.path_score(E, A, [1, 1, 0]) == pytest.approx(0.3)  # each step's best emission alone
+    assert E.argmax(1).tolist() == [1, 1, 0]
+
+
+def test_the_co2_numbers_of_the_lesson():
+    _, co2 = forecasting.co2_monthly()
+    yearly = co2[12:] - co2[:-12]
+    assert round(yearly.mean(), 1) == 1.3 and round(yearly[:120].mean(), 1) == 0.8 and round(yearly[-120:].mean(), 1) == 1.5
+    trend = np.convolve(co2, np.ones(12) / 12, "valid")  # the 12-month running mean; what is left is the season
+    season = (co2[6 : 6 + len(trend)] - trend)[: len(trend) // 12 * 12].reshape(-1, 12).mean(0)
+    assert round(np.ptp(season)) == 6

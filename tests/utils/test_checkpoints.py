@@ -41,7 +41,7 @@ def test_retrain_serves_the_new_contents_and_writes_only_when_told(folder):
 def test_the_command_finds_each_lesson_and_the_grader_sides_training_options():
     names = {lesson: [checkpoint.name for checkpoint, _ in checkpoints.lesson_checkpoints(lesson)]
              for lesson in ("06", "07_language_models", "lesson08_attention")}
-    assert names == {"06": ["labeling"], "07_language_models": ["language_models"],
+    assert names == {"06": ["labeling", "forecasting", "boundary_crf"], "07_language_models": ["language_models"],
                      "lesson08_attention": ["seq2seq_dates", "seq2seq_teacher_forcing"]}
     (_, options), = checkpoints.lesson_checkpoints("07")
     assert options["char_lm"].__name__ == "LanguageModel"

@@ -88,3 +88,19 @@ def check_birnn_example(BiRNN, cell: str, input_size: int, hidden_size: int, num
         checks.expect_close(got[name], example.expected[name], f"{what}: {name}",
                             mistakes={message: wrong.get(name) for message, wrong in example.mistakes.items()},
                             rtol=1e-6, atol=1e-9)
+
+
+def expect_paths_and_scores(result, B: int, T: int, K: int, lengths, what: str) -> dict[str, np.ndarray]:
+    """(paths, scores) as viterbi must return them: paths an integer array (B, T) holding tags 0..K-1 at each row's
+    first lengths[b] steps and -1 after them, scores a float array (B,). Returned as float64 arrays by name."""
+    pair = checks.expect_named(result, ("paths", "scores"), what)
+    paths = np.asarray(pair["paths"])
+    if paths.shape != (B, T):
+        raise AssertionError(f"{what}: paths has shape {paths.shape}; expected (B, T) = {(B, T)}")
+    if not np.issubdtype(paths.dtype, np.integer):
+        raise AssertionError(f"{what}: paths must hold integers (tag indices); got dtype {paths.dtype}")
+    valid = np.arange(T)[None, :] < np.asarray(lengths)[:, None]
+    if ((paths[valid] < 0) | (paths[valid] >= K)).any():
+        raise AssertionError(f"{what}: inside each row's length, paths must hold tags 0 to {K - 1}")
+    scores = checks.expect_array(pair["scores"], (B,), f"{what}: scores")
+    return {"paths": paths.astype(np.float64), "scores": scores}

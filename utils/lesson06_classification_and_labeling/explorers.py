@@ -9,6 +9,9 @@ one-directional and a bidirectional tagger put the word boundaries. The bidirect
 is run by hand with the learner's `reverse_padded`: a batch of sentences of different lengths is reversed inside
 each length, run through the backward GRU from left to right, and reversed back. torch's own packed bidirectional
 layer gives the reference it must match.
+
+ForecastExplorer: the committed GRU's forecasts of monthly CO2 on the held-out decade, h months ahead, against the
+last-value and seasonal naive baselines, with each method's error against h. It draws only.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 import torch
 
 from utils import data, plots
-from utils.lesson06_classification_and_labeling import models, pretrained, tasks
+from utils.lesson06_classification_and_labeling import forecasting, models, pretrained, tasks
 from utils.models import parameter_count
 from utils.plots import PALETTE, WIRINGS
 from utils.widgets import Explorer, LiveFigure, call_learner
@@ -332,3 +335,64 @@ def _wrap(line: str, width: int) -> str:
         else:
             row = f"{row} {word}".strip()
     return "\n".join([*rows, row])
+
+
+class ForecastExplorer(Explorer):
+    """Slider: the forecast horizon h in months. It draws only (no exercise drives it).
+
+    Left: the held-out decade of monthly CO2 (black) and, for each month, the forecast made h months before it by
+    the committed GRU (purple), the last value (red) and the seasonal naive forecast (grey), all from data up to
+    their origin only. Right: each method's held-out mean absolute error (ppm) against h, the chosen h marked.
+    """
+
+    METHODS = (("GRU", "purple", "-"), ("last value", "red", "--"), ("seasonal naive", "grey", ":"),
+               ("seasonal naive + last year's rise", "orange", "-."))
+
+    def __init__(self):
+        years, self.series = forecasting.co2_monthly()
+        self.cut = forecasting.split()
+        model = pretrained.load_forecaster()
+        window = pretrained.FORECASTING.contents()["settings"]["window"]
+        self.made = {"GRU": forecasting.forecasts(model, window), **forecasting.baselines()}
+        self.mae = {name: forecasting.held_out_mae(f) for name, f in self.made.items()}
+        horizon = widgets.IntSlider(value=6, min=1, max=forecasting.HORIZONS, description="horizon (months)",
+                                    continuous_update=True, style={"description_width": "initial"},
+                                    layout=widgets.Layout(width="420px"))
+        live = LiveFigure(10.5, 3.6)
+        self.ax_series, self.ax_mae = live.figure.subplots(1, 2, width_ratios=[2.3, 1])
+        self.years = years[self.cut:]
+        ax = self.ax_series
+        ax.plot(years[self.cut - 24 :], self.series[self.cut - 24 :], color="black", lw=1.6, label="measured")
+        ax.axvspan(years[self.cut - 24], years[self.cut] - 1 / 24, color=PALETTE["silver"], alpha=0.25, lw=0)
+        ax.text(years[self.cut - 12], self.series[self.cut - 24 :].min(), "last training\nmonths", ha="center",
+                va="bottom", fontsize=8)
+        self.lines = {}
+        for name, colour, style in self.METHODS:
+            (self.lines[name],) = ax.plot(self.years, self.series[self.cut:], style, color=PALETTE[colour], lw=1.2,
+                                          label=name)
+        ax.set_xlabel("year")
+        ax.set_ylabel("CO$_2$ (ppm)")
+        ax.legend(fontsize=7.5, loc="lower right", frameon=False)
+        horizons = np.arange(1, forecasting.HORIZONS + 1)
+        for name, colour, style in self.METHODS:
+            self.ax_mae.plot(horizons, self.mae[name], style, marker="o", ms=3, color=PALETTE[colour], label=name)
+        self.marker = self.ax_mae.axvline(6, color="black", lw=1, alpha=0.6)
+        self.ax_mae.set_xlabel("horizon h (months)")
+        self.ax_mae.set_ylabel("held-out MAE (ppm)")
+        self.ax_mae.set_ylim(bottom=0)
+        self.ax_mae.set_xticks([1, 3, 6, 9, 12])
+        super().__init__({"horizon": horizon}, live,
+                         title="Forecasting monthly CO2 at Mauna Loa h months ahead, on the held-out decade 1992-2001")
+
+    def targets(self, horizon: int) -> dict[str, np.ndarray]:
+        """Each method's forecast of every held-out month, made `horizon` months before it."""
+        origins = np.arange(self.cut, len(self.series)) - horizon
+        return {name: forecast[origins, horizon - 1] for name, forecast in self.made.items()}
+
+    def draw(self, horizon) -> None:
+        for name, values in self.targets(horizon).items():
+            self.lines[name].set_ydata(values)
+        self.marker.set_xdata([horizon, horizon])
+        scores = ", ".join(f"{name} {self.mae[name][horizon - 1]:.2f}" for name, _, _ in self.METHODS)
+        self.ax_series.set_title(f"forecasts made {horizon} month{'s' if horizon > 1 else ''} ahead; MAE (ppm): "
+                                 f"{scores}", fontsize=8)

@@ -1,5 +1,6 @@
 """Lesson 06's committed models (utils/trained/labeling.pt): surname classifiers and word-boundary taggers, one- and
-bidirectional, with the baselines they are measured against.
+bidirectional, with the baselines they are measured against; the CO2 forecaster (utils/trained/forecasting.pt, see
+forecasting.py); and the CRF experiment's BMES tagger and learned transitions (utils/trained/boundary_crf.pt, crf.py).
 
 The bidirectional classifier's encoder is a BiRNN, the answer of a graded exercise: it loads into a BiRNN class that
 the caller gives (the lesson passes the learner's). `python -m utils.checkpoints 06` retrains them with the grader's
@@ -15,7 +16,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from utils.checkpoints import Checkpoint
-from utils.lesson06_classification_and_labeling import training
+from utils.lesson06_classification_and_labeling import crf, forecasting, training
 from utils.lesson06_classification_and_labeling.models import CharClassifier, CharTagger
 from utils.lesson06_classification_and_labeling.tasks import boundary_windows, surname_data, surname_tensors
 from utils.models import to_numpy
@@ -53,7 +54,16 @@ def train_all(birnn) -> dict:
 
 
 CHECKPOINT = Checkpoint("labeling.pt", train_all)
-CHECKPOINTS = [CHECKPOINT]
+FORECASTING = Checkpoint("forecasting.pt", forecasting.train_all)
+
+
+def train_crf(viterbi) -> dict:
+    """The CRF experiment (crf.py) over the committed bidirectional tagger, decoding with `viterbi`."""
+    return crf.train_all(load_tagger(True), viterbi)
+
+
+BOUNDARY_CRF = Checkpoint("boundary_crf.pt", train_crf)
+CHECKPOINTS = [CHECKPOINT, FORECASTING, BOUNDARY_CRF]
 
 
 def load_classifier(bidirectional: bool, birnn=None) -> CharClassifier:
@@ -85,6 +95,37 @@ def tagger_states(ids, lengths) -> np.ndarray:
         rnn = tagger.rnn.double()
         out, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True, total_length=np.shape(ids)[1])
     return to_numpy(out)
+
+
+def load_forecaster() -> forecasting.Forecaster:
+    """The committed CO2 forecaster (utils/trained/forecasting.pt)."""
+    contents = FORECASTING.contents()
+    model = forecasting.Forecaster(contents["settings"]["hidden_size"])
+    model.load_state_dict(contents["model"])
+    return model.eval()
+
+
+def load_bmes_tagger() -> crf.BMESTagger:
+    """The committed BMES tagger of the CRF experiment (utils/trained/boundary_crf.pt)."""
+    contents = BOUNDARY_CRF.contents()
+    model = crf.BMESTagger(contents["settings"]["tagger"]["hidden_size"])
+    model.load_state_dict(contents["bmes_tagger"])
+    return model.eval()
+
+
+def crf_transitions() -> dict[str, np.ndarray]:
+    """The learned transition matrices of the CRF experiment: "binary" (2, 2) and "bmes" (4, 4)."""
+    return {name: value.numpy().copy() for name, value in BOUNDARY_CRF.contents()["transitions"].items()}
+
+
+def crf_results() -> dict:
+    """What the CRF experiment measured on the test windows, per scheme and decoding (see crf.train_all)."""
+    return BOUNDARY_CRF.contents()["results"]
+
+
+def forecasting_results() -> dict:
+    """What training the forecaster measured: seconds, parameters and {method: held-out MAE (ppm) per horizon}."""
+    return FORECASTING.contents()["results"]
 
 
 def results() -> dict[str, dict]:

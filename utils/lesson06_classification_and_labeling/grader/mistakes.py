@@ -114,3 +114,74 @@ def _first_layer_final(layer, x_t, lengths) -> np.ndarray:
             h_n = state[0] if isinstance(state, tuple) else state
             finals.append(torch.cat([h_n[0, 0], h_n[1, 0]]))
     return to_numpy(torch.stack(finals))
+
+
+def _decode(emissions, transitions, lengths, combine: str = "max", start_zero: bool = False, backtrack: bool = True,
+            ignore_lengths: bool = False, pad: int = -1, reverse: bool = False):
+    """A Viterbi decoder with one thing done wrong, as the flags say; with the defaults, the right one."""
+    emissions, transitions = np.asarray(emissions, dtype=np.float64), np.asarray(transitions, dtype=np.float64)
+    B, T, K = emissions.shape
+    paths = np.full((B, T), pad, dtype=np.int64)
+    scores = np.zeros(B)
+    for b, n in enumerate(np.asarray(lengths, dtype=np.int64)):
+        steps = T if ignore_lengths else int(n)
+        best = np.zeros(K) if start_zero else emissions[b, 0].copy()
+        pointers = np.zeros((steps, K), dtype=np.int64)
+        greedy = [int(best.argmax())]
+        for t in range(1, steps):
+            candidates = best[:, None] + transitions
+            pointers[t] = candidates.argmax(axis=0)
+            if combine == "max":
+                best = candidates.max(axis=0) + emissions[b, t]
+            else:  # the forward algorithm: log-sum-exp over the previous tag
+                top = candidates.max(axis=0)
+                best = top + np.log(np.exp(candidates - top).sum(axis=0)) + emissions[b, t]
+            greedy.append(int(best.argmax()))
+        if combine == "max":
+            scores[b] = best.max()
+        else:
+            scores[b] = best.max() + np.log(np.exp(best - best.max()).sum())
+        tag, path = int(best.argmax()), []
+        for t in range(steps - 1, -1, -1):
+            path.append(tag)
+            tag = int(pointers[t, tag])
+        path = path[::-1] if not reverse else path
+        if not backtrack:
+            path = greedy
+        paths[b, :n] = path[:n]
+    return paths, scores
+
+
+def viterbi(emissions, transitions, lengths) -> dict[str, dict[str, np.ndarray]]:
+    """What (paths, scores) would be after each likely mistake in Viterbi decoding."""
+    emissions, transitions = np.asarray(emissions, dtype=np.float64), np.asarray(transitions, dtype=np.float64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    T = emissions.shape[1]
+    right_paths, right_scores = reference.viterbi(emissions, transitions, lengths)
+    valid = valid_mask(lengths, T).numpy()
+    greedy = np.where(valid, emissions.argmax(axis=2), -1)
+    greedy_scores = np.array([reference.path_score(emissions[b], transitions, greedy[b, :n])
+                              for b, n in enumerate(lengths)])
+
+    def pair(result):
+        return {"scores": result[1], "paths": result[0]}
+
+    return {
+        "you chose each step's best tag on its own (the emissions alone): the transition scores must enter the "
+        "recursion, best_t(j) = max_i [best_{t-1}(i) + transitions[i, j]] + emissions[t, j]": {
+            "paths": greedy, "scores": greedy_scores},
+        "transitions[i, j] is the score of moving FROM tag i TO tag j; you used transitions[j, i]":
+            pair(reference.viterbi(emissions, transitions.T, lengths)),
+        "you took the best tag of each step's running scores instead of following the back-pointers from the "
+        "last step: the best path's early tags are only known at the end": pair(_decode(emissions, transitions, lengths,
+                                                                                          backtrack=False)),
+        "your paths run backwards: the back-trace visits the last step first, so reverse it":
+            pair(_decode(emissions, transitions, lengths, reverse=True)),
+        "you decoded the padding too: row b ends at step lengths[b] - 1, and its score stops there":
+            pair(_decode(emissions, transitions, lengths, ignore_lengths=True)),
+        "the steps beyond lengths[b] must hold -1": {"paths": np.where(valid, right_paths, 0)},
+        "your recursion starts from zeros: at step 0 the running score of tag j is emissions[0, j]":
+            pair(_decode(emissions, transitions, lengths, start_zero=True)),
+        "you summed over the previous tags (log-sum-exp, the forward algorithm that gives a CRF's log-partition); "
+        "Viterbi takes their maximum": {"scores": _decode(emissions, transitions, lengths, combine="logsumexp")[1]},
+    }

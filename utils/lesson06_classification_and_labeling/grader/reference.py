@@ -93,3 +93,52 @@ class BiRNN(torch.nn.Module):
         h_n = state[0] if isinstance(state, tuple) else state
         outputs, _ = torch.nn.utils.rnn.pad_packed_sequence(packed_outputs, batch_first=True, total_length=x.shape[1])
         return outputs, torch.cat([h_n[-2], h_n[-1]], dim=1)
+
+
+def path_score(emissions, transitions, path) -> float:
+    """The score of one tag path of one sequence: sum_t emissions[t, path[t]] + sum_t transitions[path[t-1], path[t]]
+    (path: the tags of its valid steps only)."""
+    emissions, transitions = np.asarray(emissions, dtype=np.float64), np.asarray(transitions, dtype=np.float64)
+    path = np.asarray(path, dtype=np.int64)
+    return float(emissions[np.arange(len(path)), path].sum() + transitions[path[:-1], path[1:]].sum())
+
+
+def brute_force_viterbi(emissions, transitions, lengths) -> tuple[np.ndarray, np.ndarray]:
+    """Every one of the K**lengths[b] tag paths of every row scored (itertools.product), the best kept (the first
+    one in lexicographic order on a tie). For small K and T only."""
+    import itertools
+
+    emissions = np.asarray(emissions, dtype=np.float64)
+    B, T, K = emissions.shape
+    paths = np.full((B, T), -1, dtype=np.int64)
+    scores = np.zeros(B)
+    for b, n in enumerate(np.asarray(lengths, dtype=np.int64)):
+        best = max(itertools.product(range(K), repeat=int(n)),
+                   key=lambda path: path_score(emissions[b], transitions, path))
+        paths[b, :n] = best
+        scores[b] = path_score(emissions[b], transitions, best)
+    return paths, scores
+
+
+def viterbi(emissions, transitions, lengths) -> tuple[np.ndarray, np.ndarray]:
+    """Viterbi decoding in torch, the whole batch at once: the max-plus recursion with back-pointers, frozen past
+    each row's length, and the back-trace from each row's own last step."""
+    e = to_torch(emissions)
+    A = to_torch(transitions)
+    lengths_t = torch.tensor(np.array(lengths, dtype=np.int64))
+    B, T, K = e.shape
+    best = e[:, 0]
+    pointers = torch.zeros(B, T, K, dtype=torch.int64)
+    for t in range(1, T):
+        scores_t, previous = (best[:, :, None] + A[None]).max(dim=1)
+        running = (t < lengths_t)[:, None]
+        best = torch.where(running, scores_t + e[:, t], best)
+        pointers[:, t] = previous
+    scores, tag = best.max(dim=1)
+    paths = torch.full((B, T), -1, dtype=torch.int64)
+    rows = torch.arange(B)
+    for t in range(T - 1, -1, -1):
+        valid = t < lengths_t
+        paths[:, t] = torch.where(valid, tag, torch.tensor(-1))
+        tag = torch.where(valid, pointers[rows, t, tag], tag)
+    return paths.numpy(), to_numpy(scores)

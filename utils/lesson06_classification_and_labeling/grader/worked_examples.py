@@ -41,7 +41,22 @@ def birnn_mistakes(cell, input_size, hidden_size, num_layers, x, lengths, seed) 
 
 
 mistakes = types.SimpleNamespace(reverse_padded=catalogue.reverse_padded, last_hidden=catalogue.last_hidden,
-                                 masked_mean=catalogue.masked_mean, BiRNN=birnn_mistakes)
+                                 masked_mean=catalogue.masked_mean, BiRNN=birnn_mistakes, viterbi=catalogue.viterbi)
+
+
+def viterbi(emissions, transitions, lengths) -> dict[str, np.ndarray]:
+    paths, scores = reference.viterbi(emissions, transitions, lengths)
+    return {"scores": scores, "paths": paths}  # in this order: the visible test compares the scores first
+
+
+def viterbi_examples() -> list[tuple[str, dict, object]]:
+    """The hand-worked batch (two tags, lengths 3 and 2, 9s in the padding) and a random one (K=3, T=6)."""
+    hand = {"emissions": np.array([[[0.0, 1.0], [0.0, 0.8], [0.5, 0.0]], [[0.6, 0.0], [0.0, 0.3], [9.0, 9.0]]]),
+            "transitions": np.array([[0.5, -0.5], [0.0, -2.0]]), "lengths": np.array([3, 2])}
+    rng = np.random.default_rng(65)
+    random = {"emissions": rng.normal(size=(4, 6, 3)), "transitions": rng.normal(size=(3, 3)),
+              "lengths": np.array([6, 1, 4, 2])}
+    return [("viterbi", hand, viterbi), ("viterbi", random, viterbi)]
 
 
 def examples() -> list[tuple[str, dict, object]]:
@@ -66,6 +81,7 @@ def examples() -> list[tuple[str, dict, object]]:
         ("BiRNN", {"cell": "rnn", "input_size": 3, "hidden_size": 4, "num_layers": 1,
                    "x": np.random.default_rng(64).normal(size=(4, 6, 3)), "lengths": np.array([4, 1, 6, 3]), "seed": 64},
          birnn),
+        *viterbi_examples(),
     ]
 
 
