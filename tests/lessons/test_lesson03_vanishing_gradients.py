@@ -4,8 +4,10 @@ long-lag experiment and the explorers."""
 import numpy as np
 import pytest
 import torch
-from conftest import solved
+from conftest import ROOT, solved
+from stated_numbers import Claim, check_claims, unchecked_claims
 
+from autograder.notebooks import read
 from utils.lesson01_rnn_cell import torch_rnn
 from utils.lesson03_vanishing_gradients import checks, explorers, long_lag, torch_jacobians
 from utils.lesson03_vanishing_gradients.grader import mistakes, reference
@@ -119,3 +121,37 @@ def test_long_lag_task_puts_the_bit_first_and_training_is_seeded():
     assert first == long_lag.train_long_lag(3, seed=0, steps=5)
     accuracy, reach = first
     assert 0.0 <= accuracy <= 1.0 and reach > 0.0
+
+
+LESSON = "03_vanishing_gradients"
+CLAIMS = [
+    Claim("test_rnn_jacobian", "The slopes 1 - h_t**2 are [0.64, 1.0]", "list(1 - h_t[0] ** 2)"),
+    Claim("figure_arithmetic", "it is 4.6e-16", "0.7 ** 99"),
+    Claim("test_scale_spectral_radius", "Its largest singular value is about 1.53", "np.linalg.norm(W_kept, 2)"),
+    Claim("test_scale_spectral_radius_hidden", "their real parts are 0",
+          "float(np.abs(np.linalg.eigvals(rotation).real).max())"),
+    Claim("test_clip_grad_norm", "4**2) = 5", "np.sqrt(sum(float((g**2).sum()) for g in kept.values()))"),
+    Claim("test_clip_grad_norm", "their norm is 0.001", "np.sqrt(sum(float((g**2).sum()) for g in tiny.values()))"),
+    Claim("test_clip_grad_norm", "is 0.4995",
+          "5e-4 / (np.sqrt(sum(float((g**2).sum()) for g in tiny.values())) + 1e-6)"),
+]
+
+
+def test_every_number_a_comment_states_is_what_its_cell_computes():
+    notebook = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
+    assert unchecked_claims(notebook, CLAIMS) == []
+    check_claims(notebook, solved(LESSON), CLAIMS)
+
+
+def test_the_arithmetic_in_the_prose_is_right():
+    notebook = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
+    prose = " ".join(cell.source.replace("\n", " ") for cell in notebook.cells if cell.cell_type == "markdown")
+
+    def power(value: float) -> str:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+    assert f"$0.7^{{99}} = {power(0.7**99)}$" in prose  # 4.6e-16
+    assert f"multiply the gradient by ${power(1.5**99)}$" in prose  # 2.7e17
+    orders = {15: "fifteen", 16: "sixteen"}[round(-np.log10(0.7**99))]
+    assert f"about {orders} orders of magnitude weaker" in prose
