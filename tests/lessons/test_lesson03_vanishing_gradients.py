@@ -252,3 +252,9 @@ def test_the_optimiser_findings_state_the_committed_counts():
     assert f"$\\rho(W_{{hh}}) = {rho:.2f}$ and the gradient reaching step 0 is $10^{{{np.log10(default[0]):.0f}}}$" in prose
     assert f"orthogonal it is $10^{{{np.floor(np.log10(xavier[0][0])):.0f}}}$ to " \
            f"$10^{{{np.floor(np.log10(orthogonal[0][0])):.0f}}}$" in prose
+    failed = [run for name, runs in optimisers.results()["runs"].items() if "PyTorch default" not in name
+              for run in runs if run["final_accuracy"] < 0.9]
+    lost = sum(max(run["accuracy"]) >= 0.9 for run in failed)
+    stuck = sum(max(run["accuracy"]) < 0.6 for run in failed)
+    assert f"Of the {len(failed)} seeds that failed, {stuck} never left chance" in prose
+    assert f"and {lost} reached 90 % and then lost it" in prose and stuck + lost == len(failed)
