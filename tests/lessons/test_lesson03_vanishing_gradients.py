@@ -258,3 +258,16 @@ def test_the_optimiser_findings_state_the_committed_counts():
     stuck = sum(max(run["accuracy"]) < 0.6 for run in failed)
     assert f"Of the {len(failed)} seeds that failed, {stuck} never left chance" in prose
     assert f"and {lost} reached 90 % and then lost it" in prose and stuck + lost == len(failed)
+
+
+def test_the_check_flag_compares_a_new_training_with_the_committed_runs(monkeypatch, capsys):
+    committed = optimisers.results()
+    monkeypatch.setattr(optimisers, "train_all", lambda: committed)
+    optimisers.main(["--check"])
+    assert "every run matches optimisers.json" in capsys.readouterr().out
+    changed = {**committed, "runs": {**committed["runs"]}}
+    name = optimisers.key("RMSprop", "constant", "none", "Xavier")
+    changed["runs"][name] = [{**run, "final_accuracy": 0.0} for run in committed["runs"][name]]
+    monkeypatch.setattr(optimisers, "train_all", lambda: changed)
+    with pytest.raises(SystemExit, match="1 combinations differ"):
+        optimisers.main(["--check"])
