@@ -4,8 +4,10 @@ reference solutions (from source/)."""
 
 import numpy as np
 import pytest
-from conftest import solved
+from conftest import ROOT, solved
+from stated_numbers import Claim, check_claims, unchecked_claims
 
+from autograder.notebooks import read
 from utils import checks, data, plots
 from utils.lesson01_rnn_cell import torch_rnn
 from utils.lesson02_bptt import drawings, explorers, torch_bptt, training
@@ -123,7 +125,8 @@ def test_bptt_player_flags_a_wrong_backward_and_reports_a_broken_one(lesson02):
     player.update()
     assert not player.ready and "must return 5 values" in player.status.value
     player = explorers.BPTTPlayer(lesson02["rnn_forward"], lesson02["rnn_cell_backward"])
-    player.set(t=2 * player.steps - 1)
+    player.set(t=2 * player.steps)
+    assert "frame 32 of 32, backward pass: dL/dh_1 computed" in player.ax_x.get_title()
     assert "match torch autograd" in player.ax_x.get_title()
     _, _, norms, _ = player._result
     assert norms[-1] > norms[0] > 0  # with the loss at the last step, the gradient fades on its way back
@@ -133,3 +136,37 @@ def test_lesson02_drawings_render():
     assert drawings.draw_bptt(3)._repr_png_().startswith(b"\x89PNG")
     chart = plots.line_chart({"a": [1.0, 0.1], "b": [2.0, 0.5]}, "step", "loss", logy=True, logx=True, x=[1, 10])
     assert chart._repr_png_().startswith(b"\x89PNG")
+
+
+def test_bptt_player_frames_name_the_step_they_draw(lesson02):
+    player = explorers.BPTTPlayer(lesson02["rnn_forward"], lesson02["rnn_cell_backward"])
+    steps = player.steps
+    assert (player.time.min, player.time.max, player.play.min, player.play.max) == (1, 2 * steps, 1, 2 * steps)
+    assert player.time.description == "frame" and player.live.renders == 0  # renumbering drew nothing
+    player.update()  # frame 1
+    for frame in (1, 5, steps):  # forward: frame t has computed h_t, and the heat map holds h_1 .. h_t
+        player.set(t=frame)
+        assert f"frame {frame} of {2 * steps}, forward pass: h_{frame} computed" in player.ax_x.get_title()
+        filled = ~np.isnan(np.asarray(player.heat.get_array(), dtype=float)).all(axis=0)
+        assert filled.sum() == frame and filled[:frame].all()
+        assert player.cursor[0].get_xdata()[0] == frame
+    for frame in (steps + 1, steps + 5, 2 * steps):  # backward: frame T + j has dL/dh_{T+1-j}
+        player.set(t=frame)
+        step = 2 * steps + 1 - frame
+        assert f"backward pass: dL/dh_{step} computed" in player.ax_x.get_title()
+        assert player.grad_line.get_xdata()[0] == step
+        assert player.cursor[0].get_xdata()[0] == step
+
+
+CLAIMS = [
+    Claim("test_rnn_forward", "tanh(0.4) = 0.3799...", "expected[0, 0, 0]"),
+    Claim("test_rnn_forward", "tanh(1.1 - 0.3799...) = 0.6169...", "expected[0, 1, 0]"),
+    Claim("test_rnn_cell_backward", "dL/da = 2.0 * (1 - 0.6**2) = 1.28", "expected['db'][0]"),
+    Claim("test_rnn_cell_backward", "db = 1.28", "expected['db'][0]"),
+]
+
+
+def test_every_number_a_comment_states_is_what_its_cell_computes(lesson02):
+    notebook = read(ROOT / "source" / LESSON / f"{LESSON}.ipynb")
+    assert unchecked_claims(notebook, CLAIMS) == []
+    check_claims(notebook, lesson02, CLAIMS)

@@ -15,8 +15,9 @@ from utils.widgets import LearnerCodeNotReady, LiveFigure, TimelinePlayer, call_
 
 class BPTTPlayer(TimelinePlayer):
     """Forward, the learner's rnn_forward fills in h_1..h_T; backward, the learner's rnn_cell_backward
-    carries dL/dh_t from the loss back to h_1, one step per frame. Frames 0..T-1 are the forward pass, T..2T-1
-    the backward pass. The norms are checked against torch autograd.
+    carries dL/dh_t from the loss back to h_1, one step per frame. The `frame` slider counts from 1: frames 1..T
+    are the forward pass (frame t: h_t computed), T+1..2T the backward pass (frame T+j: dL/dh_{T+1-j} computed).
+    The norms are checked against torch autograd.
     """
 
     GRADIENTS = ("dx_t", "dh_prev", "dW_x", "dW_h", "db")
@@ -52,6 +53,13 @@ class BPTTPlayer(TimelinePlayer):
         self.ax_grad.set_xlim(0.5, steps + 0.5)
         self.cursor = [ax.axvline(1, color=PALETTE["ink"], lw=1) for ax in (self.ax_x, self.ax_h, self.ax_grad)]
         super().__init__(2 * steps, controls, live, title="Forward, then backward through time (press Play)")
+        # Frames numbered 1..2T, so that frame t of the forward pass is the step of h_t (no redraw while renumbering).
+        self.time.unobserve(self._on_change, names="value")
+        for control in (self.play, self.time):
+            control.max = 2 * steps
+            control.min = 1
+        self.time.description = "frame"
+        self.time.observe(self._on_change, names="value")
 
     def compute(self, memory, input_scale, loss_at):
         x = input_scale * self.x_unit
@@ -75,8 +83,9 @@ class BPTTPlayer(TimelinePlayer):
         matches = np.allclose(norms, np.linalg.norm(expected[0], axis=1), rtol=1e-6, atol=1e-12)
         return x, hs, norms, matches
 
-    def draw_frame(self, t, result, **settings) -> None:
+    def draw_frame(self, frame, result, **settings) -> None:
         x, hs, norms, matches = result
+        t = frame - 1  # 0-based: 0..T-1 forward, T..2T-1 backward
         forward = t < self.steps
         shown = t + 1 if forward else self.steps  # steps whose h_t is known
         first_grad = self.steps if forward else 2 * self.steps - 1 - t  # earliest step whose gradient is known
@@ -97,6 +106,7 @@ class BPTTPlayer(TimelinePlayer):
         for line in self.cursor:
             line.set_xdata([where, where])
         phase = f"forward pass: h_{shown} computed" if forward else f"backward pass: dL/dh_{first_grad + 1} computed"
+        phase = f"frame {frame} of {2 * self.steps}, {phase}"
         check = "gradients match torch autograd" if matches else "gradients differ from torch autograd: check your code"
         self.ax_x.set_title(f"{phase}   ·   {check}", fontsize=10, color="black" if matches else PALETTE["red"])
 

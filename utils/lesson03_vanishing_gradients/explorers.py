@@ -1,14 +1,15 @@
-"""Lesson 03's explorers: Jacobians through time, and clipping on a loss landscape.
+"""Lesson 03's explorers: Jacobians through time, clipping on a loss landscape, and the committed optimiser runs.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+import torch
 
 from utils import plots
 from utils.lesson01_rnn_cell import torch_rnn
-from utils.lesson03_vanishing_gradients import checks, torch_jacobians
+from utils.lesson03_vanishing_gradients import checks, optimisers, torch_jacobians
 from utils.plots import PALETTE
 from utils.widgets import Explorer, LearnerCodeNotReady, LiveFigure, call_learner, slider
 
@@ -224,3 +225,108 @@ class ClippingExplorer(Explorer):
         self.loss_line.set_data([], [])
         self.escape.set_visible(False)
         self.ax_map.set_title("waiting for your clip_grad_norm", fontsize=10, color=PALETTE["muted"])
+
+
+class OptimiserExplorer(Explorer):
+    """The committed optimiser experiment (optimisers.json), one combination at a time.
+
+    Left: test accuracy on the long-lag task against the training step, each seed thin and their mean thick; the
+    means of every other combination in light grey behind. Middle: the learning rate of each step. Right: how far
+    back the gradient reaches at the start of training: ||dh_T/dh_k|| of seed 0's initial network on one test
+    sequence, the product of the learner's rnn_jacobian on the states torch computes, with rho of W_hh noted.
+    Nothing is trained here: the curves are read from the committed results.
+    """
+
+    def __init__(self, rnn_jacobian):
+        self.rnn_jacobian = rnn_jacobian
+        self.results = optimisers.results()
+        settings = self.results["settings"]
+        self.steps, self.eval_steps = settings["steps"], np.array(self.results["eval_steps"])
+        self.lag = settings["lag"]
+        self.sequence = optimisers.long_lag_batch(1, self.lag, torch.Generator().manual_seed(0))[0]
+        self._reach = {}
+        self.table = optimisers.summary(self.results)
+        steps, warmup = np.arange(self.steps), settings["warmup"]
+        self.rates = {(name, schedule): np.array([optimisers.learning_rate(s, peak, schedule, self.steps, warmup)
+                                                  for s in steps])
+                      for name, peak in self.results["learning_rates"].items() for schedule in optimisers.SCHEDULES}
+        controls = {
+            "optimiser": widgets.Dropdown(options=optimisers.OPTIMISERS, value="Adam", description="optimiser",
+                                          layout=widgets.Layout(width="240px")),
+            "schedule": widgets.ToggleButtons(options=optimisers.SCHEDULES, value="constant", description="schedule",
+                                              style={"button_width": "120px"}),
+            "decay": widgets.ToggleButtons(options=optimisers.DECAYS, value="none", description="weight decay",
+                                           style={"button_width": "90px", "description_width": "initial"}),
+            "init": widgets.Dropdown(options=optimisers.INITS, value="PyTorch default", description="W_hh init",
+                                     layout=widgets.Layout(width="240px")),
+        }
+        live = LiveFigure(11, 3.6)
+        self.ax_curve, self.ax_lr, self.ax_reach = live.figure.subplots(1, 3, width_ratios=[1.7, 0.8, 1])
+        means = self.mean_curves()
+        self.others = {name: self.ax_curve.plot(self.eval_steps, curve, color=PALETTE["rule"], lw=0.8)[0]
+                       for name, curve in means.items()}
+        seeds = len(self.results["seeds"])
+        self.seed_lines = [self.ax_curve.plot([], [], color=PALETTE["light_blue"], lw=1)[0] for _ in range(seeds)]
+        (self.mean_line,) = self.ax_curve.plot([], [], color=PALETTE["blue"], lw=2.2, label=f"mean of {seeds} seeds")
+        self.ax_curve.axhline(0.5, color=PALETTE["red"], ls="--", lw=1, label="chance")
+        self.ax_curve.set(xlim=(0, self.steps), ylim=(0.4, 1.02), xlabel="training step", ylabel="test accuracy")
+        self.ax_curve.plot([], [], color=PALETTE["rule"], lw=0.8, label="the other combinations")
+        self.ax_curve.legend(loc="lower right", fontsize=8)
+        (self.lr_line,) = self.ax_lr.plot([], [], color=PALETTE["orange"])
+        self.ax_lr.set(xlim=(0, self.steps), xlabel="training step", ylabel="learning rate")
+        (self.reach_line,) = self.ax_reach.semilogy([], [], "o-", ms=2, color=PALETTE["red"])
+        self.ax_reach.axhline(1.0, color=PALETTE["rule"], lw=0.8)
+        plots.few_log_ticks(self.ax_reach)
+        self.ax_reach.set(xlim=(0, self.lag + 1), xlabel="k", ylabel=r"$\|\partial h_T/\partial h_k\|$ at the start")
+        self.reach_note = self.ax_reach.text(0.04, 0.96, "", transform=self.ax_reach.transAxes, fontsize=8, va="top")
+        super().__init__(controls, live, title=f"Optimisers, schedules and initialisations on the long-lag task "
+                                               f"(lag {self.lag}; committed runs)")
+
+    def mean_curves(self) -> dict[str, np.ndarray]:
+        return {name: np.mean([run["accuracy"] for run in runs], axis=0) for name, runs in self.results["runs"].items()}
+
+    def reach(self, init: str) -> tuple[np.ndarray, float]:
+        """||dh_T/dh_k|| for k = 0..T of seed 0's initial network, by the learner's rnn_jacobian; and rho(W_hh)."""
+        if init not in self._reach:
+            model, _ = optimisers.initial_model(init, self.results["seeds"][0], self.results["settings"]["hidden_size"])
+            rnn = model.rnn
+            W_x, W_h = rnn.weight_ih_l0.detach().double().numpy(), rnn.weight_hh_l0.detach().double().numpy()
+            b = (rnn.bias_ih_l0 + rnn.bias_hh_l0).detach().double().numpy()
+            hs = torch_jacobians.rnn_states(self.sequence.double().numpy(), W_x, W_h, b)[0]
+            jacobians = call_learner(self.rnn_jacobian, hs, W_h, shape=(len(hs), *W_h.shape))
+            products = [np.eye(len(W_h))]
+            for t in range(len(hs) - 1, -1, -1):
+                products.append(products[-1] @ jacobians[t])
+            norms = np.linalg.norm(np.array(products[::-1]), ord=2, axis=(1, 2))
+            self._reach[init] = (norms, torch_jacobians.spectral_radius(W_h))
+        return self._reach[init]
+
+    def draw(self, optimiser, schedule, decay, init) -> None:
+        norms, rho = self.reach(init)
+        name = optimisers.key(optimiser, schedule, decay, init)
+        runs = self.results["runs"][name]
+        for other, line in self.others.items():
+            line.set_visible(other != name)
+        for line, run in zip(self.seed_lines, runs, strict=True):
+            line.set_data(self.eval_steps, run["accuracy"])
+        self.mean_line.set_data(self.eval_steps, np.mean([run["accuracy"] for run in runs], axis=0))
+        row = self.table[name]
+        first = row["first_step_at_90"]
+        first = f"the mean reaches 90 % at step {first}" if first is not None else "the mean never reaches 90 %"
+        self.ax_curve.set_title(f"{optimiser} · {schedule} · weight decay {decay} · {init}\n"
+                                f"final accuracy {row['mean_final_accuracy']:.0%}, {row['solved']} of {len(runs)} seeds "
+                                f"above 90 %; {first}", fontsize=9, color="black")
+        peak = self.results["learning_rates"][optimiser]
+        self.lr_line.set_data(np.arange(self.steps), self.rates[optimiser, schedule])
+        self.ax_lr.set_ylim(0, peak * 1.1)
+        self.ax_lr.set_title(f"peak {peak:g}", fontsize=9, color="black")
+        k = np.arange(len(norms))
+        self.reach_line.set_data(k, np.clip(norms, 1e-30, None))
+        self.ax_reach.set_ylim(max(1e-30, norms.min() / 10), max(10.0, norms.max() * 10))
+        self.reach_note.set_text(f"ρ(W_hh) = {rho:.2f}\n‖∂h_T/∂h_0‖ = {norms[0]:.1e}")
+        self.ax_reach.set_title(f"{init} init, seed {self.results['seeds'][0]}", fontsize=9, color="black")
+
+    def not_ready(self, message: str) -> None:
+        self.reach_line.set_data([], [])
+        self.reach_note.set_text("")
+        self.ax_reach.set_title("waiting for your rnn_jacobian", fontsize=9, color=PALETTE["muted"])
