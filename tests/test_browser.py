@@ -343,14 +343,19 @@ def explorer_output(notebook, cell_index: int):
 
 
 def move_every_slider(page, widget) -> None:
-    """Drag each slider with the mouse, then move it with the arrow keys; the picture must change every time."""
+    """Drag each slider with the mouse, then move it with the arrow keys, and click an unselected button of each
+    row of toggle buttons (an explorer of recorded runs has no slider); the picture must change every time."""
     image = widget.locator("img.widget-image")
     handles = widget.locator(".widget-slider .noUi-handle")
-    assert handles.count() > 0, "the explorer has no slider"
+    toggles = widget.locator(".widget-toggle-buttons")
+    assert handles.count() + toggles.count() > 0, "the explorer has no slider and no toggle buttons"
     for index in range(handles.count()):
         handle = handles.nth(index)
         expect_redraw_after(page, image, lambda handle=handle: drag(page, handle))
         expect_redraw_after(page, image, lambda handle=handle: press_arrows(page, handle))
+    for index in range(toggles.count()):
+        button = toggles.nth(index).locator("button:not(.mod-active)").first
+        expect_redraw_after(page, image, lambda button=button: button.click())
 
 
 def expect_redraw_after(page, image, action) -> None:

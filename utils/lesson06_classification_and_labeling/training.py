@@ -3,8 +3,8 @@ global random state is left as it was)."""
 
 from __future__ import annotations
 
+import collections
 import time
-from collections import Counter
 
 import numpy as np
 import torch
@@ -100,7 +100,7 @@ def majority_accuracy(part: str = "test") -> float:
     """Always answering the training part's most frequent language."""
     _, _, train_labels = surname_tensors("train")
     _, _, labels = surname_tensors(part)
-    common = Counter(train_labels.tolist()).most_common(1)[0][0]
+    common = collections.Counter(train_labels.tolist()).most_common(1)[0][0]
     return float((labels == common).float().mean())
 
 

@@ -131,7 +131,7 @@ def expect_fixed_context_weights(weights, mask, what: str) -> None:
     if weights is None:
         raise AssertionError(f"{what}: returned None; without attention return the one-hot (B, S) weights of the "
                              "fixed context")
-    mask = np.asarray(mask, dtype=bool)
+    mask = np.asarray(mask).astype(bool)
     array = checks.expect_array(np.asarray(torch.as_tensor(weights).detach().double()), mask.shape, what)
     one_hot = np.eye(mask.shape[1])[mask.sum(axis=1) - 1]
     if np.abs(array - one_hot).max() > 1e-6:
@@ -243,7 +243,7 @@ def example_model(Seq2Seq, sizes: dict, seed: int, eos_bias: float = 0.0, scale:
                   what: str | None = None, attention: bool = True):
     """Seq2Seq(**sizes, attention=attention) (the learner's class, or the reference) holding example_weights; its
     layout checked first. The contract's model has no dropout, so training mode changes nothing."""
-    model = Seq2Seq(**sizes, attention=attention)
+    model = Seq2Seq(attention=attention, **sizes)
     weights = example_weights(sizes, seed, attention=attention, eos_bias=eos_bias, scale=scale)
     expect_same_layout(model.state_dict(), weights, what or f"Seq2Seq(attention={attention})")
     model.load_state_dict(weights)
